@@ -1,0 +1,54 @@
+"""Digit Lab home: what the app is, the data and model in use, and where to go next."""
+
+import streamlit as st
+
+from ui.resources import get_data
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="Digit Lab", page_icon="✍️", layout="wide")
+st.title("✍️ Digit Lab")
+st.write(
+    "Train a convolutional network on MNIST's handwritten digits, watch it learn, see where and why "
+    "it fails, and test it live by drawing a digit. Everything runs on this machine."
+)
+
+active = render_sidebar()
+data = get_data()
+
+data_column, model_column = st.columns(2)
+with data_column:
+    st.subheader("Dataset")
+    if data.is_sample:
+        st.warning(
+            f"Using the **bundled sample** ({len(data.x_train):,} train / {len(data.x_test):,} test images): "
+            "full MNIST was not found. Set `DIGIT_LAB_MNIST` to a folder of MNIST files to use all of it."
+        )
+        with st.expander("Why full MNIST was not found"):
+            for problem in data.problems:
+                st.caption(problem)
+    st.metric("Training images", f"{len(data.x_train):,}")
+    st.caption(f"Source: **{data.source}** ({data.location}) · {len(data.x_test):,} test images")
+with model_column:
+    st.subheader("Active model")
+    if active is None:
+        st.info("No model yet. Open **Train** and press Start: the fast architecture trains in under a minute.")
+    else:
+        st.metric("Test accuracy", f"{active.test_accuracy:.2%}")
+        st.caption(
+            f"{active.run_id} · {active.config.architecture} · {active.parameter_count:,} parameters · "
+            f"trained {active.duration_s:.0f} s on {active.data_source}"
+        )
+
+st.subheader("Sample digits")
+st.image([data.x_test[index] for index in range(10)], caption=[f"label {data.y_test[index]}" for index in range(10)], width=64)
+
+st.subheader("Explore")
+pages = (
+    ("pages/1_Train.py", "Train", "🏋️", "train an architecture and watch the curves live"),
+    ("pages/2_Misclassified.py", "Misclassified", "❌", "browse the test images the model gets wrong"),
+    ("pages/3_Confusion_matrix.py", "Confusion matrix", "🧮", "which digits are confused, per-class precision and recall"),
+    ("pages/4_Feature_maps.py", "Feature maps", "🔬", "what each convolution layer sees"),
+    ("pages/5_Predict.py", "Predict", "🎨", "draw a digit or upload photos"),
+)
+for path, label, icon, help_text in pages:
+    st.page_link(path, label=f"{label}: {help_text}", icon=icon)

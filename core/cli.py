@@ -1,0 +1,194 @@
+"""The command line: `python -m core train` and `python -m core predict IMAGE...`.
+
+Machine-readable results go to stdout (`key=value` fields, or one tab-separated line per image);
+progress and errors for people go to stderr. Bad input never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Sequence, TextIO
+
+# TensorFlow's C++ start-up chatter would bury our output; set before anything imports it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def _format_fields(**fields: object) -> str:
+    """`key=value` pairs, floats with enough digits to compare runs."""
+    parts = []
+    for key, value in fields.items():
+        parts.append(f"{key}={value:.6g}" if isinstance(value, float) else f"{key}={value}")
+    return " ".join(parts)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Digit Lab: train and use MNIST CNNs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train an architecture and save it as a run")
+    train.add_argument("--arch", default="fast", help="architecture name: fast, best or seed (default: fast)")
+    train.add_argument("--epochs", type=int, help="number of epochs (default: the architecture's recipe)")
+    train.add_argument("--batch-size", type=int, help="images per batch")
+    train.add_argument("--optimizer", help="adam, adadelta, sgd or rmsprop")
+    train.add_argument("--learning-rate", type=float, help="peak learning rate")
+    train.add_argument("--schedule", help="constant or one-cycle")
+    train.add_argument("--train-size", type=int, help="use only this many training images")
+    train.add_argument("--validation-split", type=float, help="share of training images held out (default 0.1)")
+    train.add_argument("--seed", type=int, default=0, help="random seed; same seed and config, same run")
+    augment = train.add_mutually_exclusive_group()
+    augment.add_argument("--augment", dest="augment", action="store_true", default=None, help="random distortions")
+    augment.add_argument("--no-augment", dest="augment", action="store_false", help="no distortions")
+    train.add_argument("--runs-dir", type=Path, help="where runs are saved (default: $DIGIT_LAB_RUNS or runs/)")
+    train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
+    train.add_argument("--no-activate", action="store_true", help="do not make the new run the active model")
+
+    predict = commands.add_parser("predict", help="print the digit in each image")
+    predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run)")
+    predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
+    predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    return parser
+
+
+def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from core.config import TrainingConfig
+    from core.data import load_mnist, load_sample
+    from core.runs import RunStore, default_runs_dir
+
+    try:
+        config = TrainingConfig.for_architecture(
+            args.arch,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            optimizer=args.optimizer,
+            learning_rate=args.learning_rate,
+            schedule=args.schedule,
+            train_size=args.train_size,
+            validation_split=args.validation_split,
+            augment=args.augment,
+            seed=args.seed,
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    data = load_sample() if args.sample else load_mnist()
+    print(f"data: {data.source} ({data.location}), {len(data.x_train)} train / {len(data.x_test)} test", file=err)
+    for problem in data.problems:
+        print(f"note: {problem}", file=err)
+
+    from core.training import train  # TensorFlow loads here, after the cheap checks.
+
+    stop = threading.Event()
+    # Ctrl-C ends training at the next batch and still saves the run, marked "stopped".
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def on_batch(progress) -> None:
+        print(
+            f"\repoch {progress.epoch}/{config.epochs} batch {progress.batch}/{progress.batches_per_epoch} "
+            f"loss {progress.loss:.4f} {progress.images_per_second:,.0f} img/s",
+            end="",
+            file=err,
+            flush=True,
+        )
+
+    def on_epoch(metrics) -> None:
+        print(file=err)
+        print(
+            _format_fields(
+                epoch=metrics.epoch,
+                loss=metrics.loss,
+                accuracy=metrics.accuracy,
+                val_loss=metrics.val_loss,
+                val_accuracy=metrics.val_accuracy,
+                elapsed_s=metrics.elapsed_s,
+            ),
+            file=out,
+            flush=True,
+        )
+
+    try:
+        result = train(config, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=stop.is_set)
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    store = RunStore(args.runs_dir or default_runs_dir())
+    record = store.save(result)
+    if not args.no_activate:
+        store.set_active(record.run_id)
+    print(
+        _format_fields(
+            test_accuracy=result.test_accuracy,
+            status=result.status,
+            duration_s=result.duration_s,
+            run=record.path,
+        ),
+        file=out,
+        flush=True,
+    )
+    return EXIT_OK
+
+
+def _resolve_model_path(args: argparse.Namespace) -> Path:
+    """The .keras file to load: --model (file or run folder), else the store's active run.
+
+    Raises:
+        ValueError: nothing to load.
+    """
+    from core.runs import MODEL_FILE, RunStore, default_runs_dir
+
+    if args.model is not None:
+        return args.model / MODEL_FILE if args.model.is_dir() else args.model
+    store = RunStore(args.runs_dir or default_runs_dir())
+    active = store.active_run_id()
+    if active is None:
+        raise ValueError("no trained model found; run `python -m core train` first or pass --model")
+    return store.get(active).path / MODEL_FILE
+
+
+def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from core.images import decode_image
+    from core.preprocessing import preprocess_digit
+
+    try:
+        model_path = _resolve_model_path(args)
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    # Decode and preprocess every file before loading TensorFlow, so bad files fail fast.
+    inputs = []
+    failed = False
+    for path in args.images:
+        try:
+            inputs.append((path, preprocess_digit(decode_image(path.read_bytes(), name=path.name)).model_input))
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            print(f"error: {path}: {reason}", file=err)
+            failed = True
+    if inputs:
+        import numpy as np
+
+        from core.inference import load_model, predict_probabilities
+
+        try:
+            model = load_model(model_path)
+        except ValueError as error:
+            print(f"error: {error}", file=err)
+            return EXIT_FAILURE
+        probabilities = predict_probabilities(model, np.stack([image for _, image in inputs]))  # (n, 10)
+        for (path, _), row in zip(inputs, probabilities):
+            print(f"{path}\t{int(row.argmax())}\t{float(row.max()):.4f}", file=out, flush=True)
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Runs one command and returns the process exit status (argparse exits 2 on usage errors)."""
+    args = build_parser().parse_args(argv)
+    if args.command == "train":
+        return run_train(args, out, err)
+    return run_predict(args, out, err)

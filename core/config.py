@@ -1,0 +1,88 @@
+"""The training configuration: one frozen value that the form, the CLI and the run store share."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+OPTIMIZERS = ("adam", "adadelta", "sgd", "rmsprop")
+SCHEDULES = ("constant", "one-cycle")
+MAX_EPOCHS = 200
+MAX_BATCH_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that decides what a training run does; same config and seed, same run."""
+
+    architecture: str = "fast"
+    epochs: int = 3
+    batch_size: int = 128
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    schedule: str = "one-cycle"
+    train_size: int | None = None  # None: every training image
+    validation_split: float = 0.1
+    augment: bool = False
+    seed: int = 0
+
+    @classmethod
+    def for_architecture(cls, name: str, **overrides: Any) -> TrainingConfig:
+        """The recipe an architecture was designed for, with any field overridden.
+
+        Raises:
+            ValueError: unknown architecture or an invalid override.
+        """
+        from core.architectures import get_architecture  # Keras import deferred to first use.
+
+        architecture = get_architecture(name)
+        recipe = dict(
+            architecture=name,
+            epochs=architecture.epochs,
+            batch_size=architecture.batch_size,
+            optimizer=architecture.optimizer,
+            learning_rate=architecture.learning_rate,
+            schedule=architecture.schedule,
+            augment=architecture.augment,
+        )
+        recipe.update({key: value for key, value in overrides.items() if value is not None})
+        config = cls(**recipe)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Refuses values that cannot train, with a message a user can act on.
+
+        Raises:
+            ValueError: the first field found out of range.
+        """
+        from core.architectures import get_architecture
+
+        get_architecture(self.architecture)
+        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ValueError(f"Epochs must be a whole number from 1 to {MAX_EPOCHS}, not {self.epochs!r}.")
+        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(
+                f"Batch size must be a whole number from 1 to {MAX_BATCH_SIZE}, not {self.batch_size!r}."
+            )
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"Optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}.")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"Schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}.")
+        if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10):
+            raise ValueError(f"Learning rate must be above 0 and at most 10, not {self.learning_rate!r}.")
+        if self.train_size is not None and (not isinstance(self.train_size, int) or self.train_size < 20):
+            raise ValueError(f"Training-set size must be at least 20 images, not {self.train_size!r}.")
+        if not 0 < self.validation_split < 0.5:
+            raise ValueError(f"Validation split must be between 0 and 0.5, not {self.validation_split!r}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
+        """Rebuilds a config saved by `to_dict`, ignoring keys a newer version may have added."""
+        known = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})

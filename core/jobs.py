@@ -1,0 +1,161 @@
+"""A training job on a background thread, observed through immutable snapshots.
+
+One `TrainingJobs` per server: it refuses a second job while one runs, so two cores are never
+split between two trainings, and any number of viewers can poll the same job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from core.config import TrainingConfig
+from core.data import MnistData
+from core.progress import BatchProgress, EpochMetrics
+from core.runs import RunStore
+
+RUNNING_STATES = ("starting", "running", "stopping", "saving")
+
+
+class JobBusyError(RuntimeError):
+    """A job is already training on this server."""
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """Everything a viewer needs to draw a job, copied under the lock so it never changes."""
+
+    job_id: int
+    state: str  # "starting", "running", "stopping", "saving", "done" or "failed"
+    config: TrainingConfig
+    started_at: float  # time.time()
+    epoch: int = 0  # 1-based epoch in progress
+    batch: int = 0
+    batches_per_epoch: int = 0
+    images_per_second: float = 0.0
+    elapsed_s: float = 0.0
+    history: tuple[EpochMetrics, ...] = ()
+    batch_losses: tuple[float, ...] = ()  # every batch's loss, all epochs, for the smoothed curve
+    run_id: str | None = None
+    status: str | None = None  # "completed", "stopped" or "diverged" once saved
+    test_accuracy: float | None = None
+    error: str | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in RUNNING_STATES
+
+    @property
+    def epoch_fraction(self) -> float:
+        """Share of the current epoch done, 0..1."""
+        return min(1.0, self.batch / self.batches_per_epoch) if self.batches_per_epoch else 0.0
+
+    @property
+    def overall_fraction(self) -> float:
+        """Share of all epochs done, 0..1."""
+        if not self.batches_per_epoch:
+            return 1.0 if self.state == "done" else 0.0
+        return min(1.0, (max(self.epoch - 1, 0) + self.epoch_fraction) / self.config.epochs)
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds of training left at the current speed (validation and saving not included)."""
+        if not self.is_running or self.images_per_second <= 0 or not self.batches_per_epoch:
+            return None
+        batches_left = (self.config.epochs - self.epoch) * self.batches_per_epoch + (
+            self.batches_per_epoch - self.batch
+        )
+        return batches_left * self.config.batch_size / self.images_per_second
+
+
+class TrainingJobs:
+    """Starts at most one training at a time and keeps the latest job's snapshot."""
+
+    def __init__(self, store: RunStore, load_data: Callable[[], MnistData]) -> None:
+        self._store = store
+        self._load_data = load_data
+        self._lock = threading.Lock()
+        self._snapshot: JobSnapshot | None = None
+        self._stop = threading.Event()
+        self._next_id = 1
+
+    def snapshot(self) -> JobSnapshot | None:
+        """The running job, or the last one to finish, or None before any."""
+        with self._lock:
+            return self._snapshot
+
+    def start(self, config: TrainingConfig) -> JobSnapshot:
+        """Launches training on a daemon thread and returns its first snapshot.
+
+        Raises:
+            ValueError: the config is invalid.
+            JobBusyError: a job is already running on this server.
+        """
+        config.validate()
+        with self._lock:
+            if self._snapshot is not None and self._snapshot.is_running:
+                raise JobBusyError("A training job is already running; watch it or stop it first.")
+            self._stop.clear()
+            self._snapshot = JobSnapshot(job_id=self._next_id, state="starting", config=config, started_at=time.time())
+            self._next_id += 1
+            snapshot = self._snapshot
+        threading.Thread(target=self._run, args=(config,), name=f"training-job-{snapshot.job_id}", daemon=True).start()
+        return snapshot
+
+    def stop(self) -> None:
+        """Asks the running job to end after its current batch; the run is still saved."""
+        with self._lock:
+            if self._snapshot is not None and self._snapshot.state in ("starting", "running"):
+                self._stop.set()
+                self._snapshot = dataclasses.replace(self._snapshot, state="stopping")
+
+    def _update(self, **changes: object) -> None:
+        with self._lock:
+            assert self._snapshot is not None
+            self._snapshot = dataclasses.replace(self._snapshot, **changes)
+
+    def _on_batch(self, progress: BatchProgress) -> None:
+        with self._lock:
+            assert self._snapshot is not None
+            state = "stopping" if self._stop.is_set() else "running"
+            loss = progress.loss if math.isfinite(progress.loss) else float("nan")
+            self._snapshot = dataclasses.replace(
+                self._snapshot,
+                state=state,
+                epoch=progress.epoch,
+                batch=progress.batch,
+                batches_per_epoch=progress.batches_per_epoch,
+                images_per_second=progress.images_per_second,
+                elapsed_s=progress.elapsed_s,
+                batch_losses=self._snapshot.batch_losses + (loss,),
+            )
+
+    def _on_epoch(self, metrics: EpochMetrics) -> None:
+        with self._lock:
+            assert self._snapshot is not None
+            self._snapshot = dataclasses.replace(self._snapshot, history=self._snapshot.history + (metrics,))
+
+    def _run(self, config: TrainingConfig) -> None:
+        """The worker thread: train, save atomically, activate. Never raises."""
+        try:
+            from core.training import train  # TensorFlow loads on the worker, not the page.
+
+            result = train(
+                config,
+                self._load_data(),
+                on_batch=self._on_batch,
+                on_epoch=self._on_epoch,
+                should_stop=self._stop.is_set,
+            )
+            self._update(state="saving")
+            record = self._store.save(result)
+            self._store.set_active(record.run_id)
+            self._update(
+                state="done", run_id=record.run_id, status=result.status, test_accuracy=result.test_accuracy
+            )
+        except Exception as error:  # The thread is the last line: report, never crash silently.
+            self._update(state="failed", error=f"{type(error).__name__}: {error}")

@@ -1,0 +1,328 @@
+"""Turn a canvas drawing, photo or scan of one digit into the 28x28 input the model expects.
+
+Follows the recipe MNIST was made with: ink bright on black, cropped, scaled so its longest side is 20 px
+(keeping the grey levels), then placed in a 28x28 field with its centre of mass at pixel (14, 14).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+BOX_SIZE = 20
+FRAME_SIZE = 28
+CENTRE = 14.0
+"""Row and column the centre of mass lands on: MNIST's own digits average (14.0, 14.0), spread +-0.5."""
+
+MIN_INK_CONTRAST = 40
+"""Grey levels the ink must stand out from the background by; less is paper texture or sensor noise."""
+
+MIN_INK_PIXELS = 5
+"""A largest ink blob smaller than this is a speck or a stray click, not a digit."""
+
+SPECK_FRACTION = 0.05
+"""Ink blobs smaller than this fraction of the largest blob are specks and are dropped."""
+
+MAX_WORKING_SIDE = 1024
+"""Larger images are shrunk to this before thresholding: the result is 20 px tall, and a 12 MP photo
+would otherwise cost ~100 ms and make every step image heavy to display."""
+
+_DILATE_KERNEL = np.ones((3, 3), np.uint8)
+
+
+class NoInkError(ValueError):
+    """The image holds no digit: it is blank, uniform, or holds only specks."""
+
+
+@dataclass(frozen=True)
+class PreprocessStep:
+    """One intermediate image of the pipeline, for display."""
+
+    name: str  # shown as caption on the Predict page
+    image: np.ndarray  # uint8, 2-D grey or 3-D RGB(A)
+
+
+@dataclass(frozen=True)
+class PreprocessedDigit:
+    """The pipeline's intermediate images and the array the model is fed."""
+
+    steps: tuple[PreprocessStep, ...]
+    model_input: np.ndarray  # (28, 28) float32 in [0, 1], white digit on black
+
+
+def preprocess_digit(image: np.ndarray) -> PreprocessedDigit:
+    """Runs the whole MNIST-style pipeline on one picture of a digit.
+
+    Args:
+        image: uint8 `(H, W)` grey, `(H, W, 3)` RGB or `(H, W, 4)` RGBA, any size. Light ink on dark,
+            dark ink on light, and ink on transparent pixels all work.
+
+    Returns:
+        The steps "original", "grayscale", "thresholded", "cropped", "20px box", "centred 28x28", and
+        the model input.
+
+    Raises:
+        NoInkError: No digit could be found (blank, uniform, or only specks).
+        ValueError: `image` is not a uint8 array of one of the shapes above.
+    """
+    _check_image(image)
+    gray = _limit_size(to_grayscale(image))  # (h, w) uint8, h and w <= MAX_WORKING_SIDE
+    bright = normalise_polarity(gray)  # (h, w) uint8, ink bright on dark
+    thresholded = suppress_background(bright, ink_mask(bright))  # (h, w) uint8, background 0
+    cropped = crop_to_ink(thresholded)  # (ink height, ink width) uint8
+    boxed = stretch_to_full_range(fit_to_box(cropped, BOX_SIZE))  # longest side 20, uint8, peak 255
+    centred = centre_by_mass(place_in_frame(boxed, FRAME_SIZE))  # (28, 28) uint8
+    model_input = centred.astype(np.float32) / np.float32(255.0)  # (28, 28) float32 in [0, 1]
+    steps = (
+        PreprocessStep("original", image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image),
+        PreprocessStep("grayscale", gray),
+        PreprocessStep("thresholded", thresholded),
+        PreprocessStep("cropped", cropped),
+        PreprocessStep("20px box", boxed),
+        PreprocessStep("centred 28x28", centred),
+    )
+    return PreprocessedDigit(steps=steps, model_input=model_input)
+
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    """Converts to one grey channel, flattening any alpha channel (see `composite_alpha`).
+
+    Raises:
+        ValueError: `image` has an unsupported shape or dtype.
+    """
+    _check_image(image)
+    image = np.ascontiguousarray(image)  # OpenCV needs plain strides; a no-op for most arrays
+    if image.ndim == 2:
+        return image
+    channels = image.shape[2]
+    if channels == 1:
+        return np.ascontiguousarray(image[..., 0])
+    if channels == 3:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)  # (H, W) uint8
+    # Compositing is linear, so flattening the luminance equals flattening RGB first, on one channel not three.
+    luminance = cv2.cvtColor(image, cv2.COLOR_RGBA2GRAY)  # (H, W) uint8, alpha ignored
+    return composite_alpha(luminance, cv2.extractChannel(image, 3))
+
+
+def composite_alpha(gray: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Flattens a grey image onto black or white, whichever contrasts with its opaque pixels.
+
+    White strokes on transparent pixels (a canvas) go onto black; black ink on a transparent background
+    goes onto white. Either way the digit stays visible. Fully transparent images go onto black.
+
+    Args:
+        gray: `(H, W)` uint8 colour of each pixel, ignoring its alpha.
+        alpha: `(H, W)` uint8 opacity, 255 opaque.
+
+    Returns:
+        `(H, W)` uint8.
+    """
+    if alpha.min() == 255:
+        return gray
+    weights = alpha.ravel().astype(np.float32)
+    total = float(weights.sum())
+    opaque_mean = float(gray.ravel().astype(np.float32) @ weights) / total if total else 0.0
+    if opaque_mean >= 128:
+        return cv2.multiply(gray, alpha, scale=1 / 255)  # gray * alpha over black
+    # Over white: invert, composite over black, invert back.
+    return cv2.bitwise_not(cv2.multiply(cv2.bitwise_not(gray), alpha, scale=1 / 255))
+
+
+def border_level(gray: np.ndarray) -> int:
+    """Median grey level of the image's outer frame, taken as the background.
+
+    The frame is 2% of the shorter side wide (at least 1 px). A digit touching one or two edges covers
+    well under half of the frame, so the median still reads the background.
+    """
+    height, width = gray.shape
+    band = max(1, round(0.02 * min(height, width)))
+    frame = np.concatenate(
+        [
+            gray[:band].ravel(),
+            gray[-band:].ravel(),
+            gray[band:-band, :band].ravel(),
+            gray[band:-band, -band:].ravel(),
+        ]
+    )
+    return int(np.median(frame))
+
+
+def normalise_polarity(gray: np.ndarray) -> np.ndarray:
+    """Returns the grey image with the ink bright on a dark background, inverting it if needed.
+
+    The background is read from the border; the ink is whichever extreme lies further from it. The
+    extremes are taken after a light blur so one hot or dead pixel cannot flip the decision.
+    """
+    background = border_level(gray)
+    blurred = cv2.GaussianBlur(gray, (3, 3), 0)
+    darkest, brightest = int(blurred.min()), int(blurred.max())
+    if background - darkest > brightest - background:
+        return cv2.bitwise_not(gray)
+    return gray
+
+
+def ink_mask(bright: np.ndarray) -> np.ndarray:
+    """Finds the digit's ink in a bright-ink image: blur, threshold, drop specks.
+
+    The threshold is Otsu's, but never below a quarter of the way from background to the brightest ink:
+    when the image is almost all background, Otsu alone splits the background's noise in two.
+
+    Args:
+        bright: `(H, W)` uint8, ink bright on dark (see `normalise_polarity`).
+
+    Returns:
+        `(H, W)` uint8 mask, 255 on ink and 0 elsewhere, specks removed.
+
+    Raises:
+        NoInkError: Nothing stands out from the background, or only specks do.
+    """
+    blurred = cv2.GaussianBlur(bright, (3, 3), 0)  # (H, W) uint8, sensor noise smoothed
+    background = border_level(blurred)
+    peak = int(blurred.max())
+    if peak - background < MIN_INK_CONTRAST:
+        raise NoInkError(
+            "No digit found: the image is blank or too faint. Draw a digit, or upload a picture with clear ink."
+        )
+    otsu, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = max(otsu, background + 0.25 * (peak - background))
+    _, mask = cv2.threshold(blurred, threshold, 255, cv2.THRESH_BINARY)
+    return remove_specks(mask)
+
+
+def remove_specks(mask: np.ndarray) -> np.ndarray:
+    """Keeps the ink blobs of a mask that are at least `SPECK_FRACTION` of the largest one.
+
+    Raises:
+        NoInkError: The mask is empty or its largest blob is smaller than `MIN_INK_PIXELS`.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]  # label 0 is the background
+    if count <= 1 or areas.max() < MIN_INK_PIXELS:
+        raise NoInkError("No digit found: only a few specks of ink. Draw or upload a larger digit.")
+    keep = areas >= SPECK_FRACTION * areas.max()
+    lookup = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
+    return lookup[labels]  # (H, W) uint8
+
+
+def suppress_background(bright: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Sets everything but the ink to 0, keeping the ink's grey levels the way MNIST digits have them.
+
+    The background level maps to 0 and the ink's typical brightness (95th percentile) to 255, so faint
+    photos come out as bold as canvas strokes; the anti-aliased rim one pixel around the mask is kept.
+
+    Args:
+        bright: `(H, W)` uint8, ink bright on dark.
+        mask: `(H, W)` uint8 ink mask from `ink_mask`.
+
+    Returns:
+        `(H, W)` uint8, 0 away from the ink.
+    """
+    background = border_level(bright)
+    ink_level = float(np.percentile(bright[mask > 0], 95)) if mask.any() else 255.0
+    scale = 255.0 / max(ink_level - background, 1.0)
+    table = np.clip((np.arange(256) - background) * scale, 0, 255).round().astype(np.uint8)
+    stretched = cv2.LUT(bright, table)
+    rim = cv2.dilate(mask, _DILATE_KERNEL)
+    return cv2.bitwise_and(stretched, stretched, mask=rim)
+
+
+def crop_to_ink(image: np.ndarray) -> np.ndarray:
+    """Crops a background-0 image to the bounding box of its non-zero pixels.
+
+    Raises:
+        NoInkError: Every pixel is 0.
+    """
+    x, y, width, height = cv2.boundingRect(image)
+    if width == 0 or height == 0:
+        raise NoInkError("No digit found: the image is blank. Draw a digit, or upload a picture of one.")
+    return image[y : y + height, x : x + width]
+
+
+def fit_to_box(image: np.ndarray, box_size: int = BOX_SIZE) -> np.ndarray:
+    """Scales an image so its longest side is `box_size` pixels, keeping the aspect ratio.
+
+    Shrinking averages pixels (INTER_AREA) so thin strokes fade to grey rather than vanish.
+
+    Raises:
+        ValueError: `image` is empty or `box_size` is not positive.
+    """
+    height, width = image.shape[:2]
+    if height == 0 or width == 0 or box_size <= 0:
+        raise ValueError(f"Cannot fit a {height}x{width} image into a {box_size} px box.")
+    scale = box_size / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))  # (width, height) for OpenCV
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def stretch_to_full_range(image: np.ndarray) -> np.ndarray:
+    """Scales grey levels so the brightest pixel is 255, as it is in every MNIST digit.
+
+    Shrinking a thin stroke averages it with the background: without this a fine-pen digit would reach
+    the model as a faint ghost. An all-zero image is returned unchanged.
+    """
+    peak = int(image.max())
+    if peak in (0, 255):
+        return image
+    return cv2.convertScaleAbs(image, alpha=255.0 / peak)  # values are >= 0, so "abs" changes nothing
+
+
+def place_in_frame(image: np.ndarray, frame_size: int = FRAME_SIZE) -> np.ndarray:
+    """Pads a grey image with 0 to `frame_size` x `frame_size`, centred.
+
+    Raises:
+        ValueError: `image` is larger than the frame.
+    """
+    height, width = image.shape
+    if height > frame_size or width > frame_size:
+        raise ValueError(f"A {height}x{width} image does not fit a {frame_size}x{frame_size} frame.")
+    frame = np.zeros((frame_size, frame_size), np.uint8)
+    top, left = (frame_size - height) // 2, (frame_size - width) // 2
+    frame[top : top + height, left : left + width] = image
+    return frame
+
+
+def centre_by_mass(frame: np.ndarray) -> np.ndarray:
+    """Shifts a grey image (28x28) so its intensity centre of mass sits at row and column `CENTRE`.
+
+    The shift is rounded to whole pixels, which keeps strokes crisp and, like MNIST, lands the centre
+    within half a pixel. It is limited so no ink leaves the frame: nothing wraps around or is cut off.
+    An all-zero image is returned unchanged.
+    """
+    moments = cv2.moments(frame)
+    if moments["m00"] == 0:
+        return frame.copy()
+    frame_height, frame_width = frame.shape
+    x, y, width, height = cv2.boundingRect(frame)  # the ink's box, kept inside the frame below
+    shift_x = min(max(round(CENTRE - moments["m10"] / moments["m00"]), -x), frame_width - x - width)
+    shift_y = min(max(round(CENTRE - moments["m01"] / moments["m00"]), -y), frame_height - y - height)
+    translation = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+    return cv2.warpAffine(
+        frame,
+        translation,
+        (frame_width, frame_height),
+        flags=cv2.INTER_NEAREST,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
+
+
+def _limit_size(gray: np.ndarray) -> np.ndarray:
+    height, width = gray.shape
+    longest = max(height, width)
+    if longest <= MAX_WORKING_SIDE:
+        return gray
+    scale = MAX_WORKING_SIDE / longest
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def _check_image(image: np.ndarray) -> None:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise ValueError(f"Expected a uint8 numpy array, got {getattr(image, 'dtype', type(image).__name__)}.")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
+        raise ValueError(f"Expected an (H, W), (H, W, 3) or (H, W, 4) image, got shape {image.shape}.")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"The image has no pixels (shape {image.shape}).")

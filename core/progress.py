@@ -1,0 +1,40 @@
+"""Progress values that training emits and the run store keeps; free of Keras so pages load fast."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where training stands inside the current epoch."""
+
+    epoch: int  # 1-based
+    batch: int  # batches done in this epoch
+    batches_per_epoch: int
+    loss: float
+    accuracy: float
+    images_per_second: float
+    elapsed_s: float  # seconds of training so far, all epochs
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    """One point of the learning curves."""
+
+    epoch: int  # 1-based
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    elapsed_s: float
+    complete: bool  # False for an epoch cut short by Stop
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> EpochMetrics:
+        return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls)})

@@ -1,0 +1,305 @@
+"""The run store: one folder per trained model, written atomically, plus which one is active.
+
+Plain files (JSON, `.keras`, `.npz`) so runs can be inspected by hand or live on shared storage.
+Listing runs never imports Keras; only loading a model does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.config import TrainingConfig
+from core.progress import EpochMetrics
+
+if TYPE_CHECKING:
+    import keras
+
+    from core.training import TrainingResult
+
+RUNS_ENV_VAR = "DIGIT_LAB_RUNS"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUNS_DIR = PROJECT_ROOT / "runs"
+SHIPPED_RUN_DIR = Path(__file__).resolve().parent / "assets" / "shipped_run"
+SHIPPED_RUN_ID = "shipped"
+
+MODEL_FILE = "model.keras"
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.json"
+PREDICTIONS_FILE = "test_predictions.npz"
+SUMMARY_FILE = "summary.json"
+RUN_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE, SUMMARY_FILE)
+ACTIVE_FILE = "active.json"
+TEMPORARY_PREFIX = ".tmp-"
+# A temporary folder older than this belongs to a save that died (a killed server), not one under way.
+STALE_TEMPORARY_SECONDS = 600
+_RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the dashboard lists about a run, read from its `summary.json` and `config.json`."""
+
+    run_id: str
+    path: Path
+    config: TrainingConfig
+    status: str  # "completed", "stopped" or "diverged"
+    test_accuracy: float
+    duration_s: float
+    parameter_count: int
+    epochs_completed: int
+    created_at: str  # ISO 8601, UTC
+    data_source: str
+    shipped: bool
+
+    @property
+    def label(self) -> str:
+        """A one-line name for menus: id, architecture and accuracy."""
+        return f"{self.run_id} · {self.config.architecture} · {self.test_accuracy:.2%}"
+
+
+@dataclass(frozen=True)
+class BrokenRun:
+    """A run folder that cannot be read, shown in the list instead of crashing it."""
+
+    run_id: str
+    path: Path
+    reason: str
+
+
+def default_runs_dir() -> Path:
+    """The folder named by `$DIGIT_LAB_RUNS`, or `runs/` in the project."""
+    configured = os.environ.get(RUNS_ENV_VAR)
+    return Path(configured).expanduser() if configured else DEFAULT_RUNS_DIR
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_run(path: Path, *, shipped: bool = False) -> RunRecord:
+    """Reads one run folder's record.
+
+    Raises:
+        ValueError: a file is missing or unreadable; the message names it.
+    """
+    for name in RUN_FILES:
+        if not (path / name).is_file():
+            raise ValueError(f"{name} is missing")
+    try:
+        summary = _read_json(path / SUMMARY_FILE)
+        config = TrainingConfig.from_dict(_read_json(path / CONFIG_FILE))
+        return RunRecord(
+            run_id=SHIPPED_RUN_ID if shipped else path.name,
+            path=path,
+            config=config,
+            status=str(summary["status"]),
+            test_accuracy=float(summary["test_accuracy"]),
+            duration_s=float(summary["duration_s"]),
+            parameter_count=int(summary["parameter_count"]),
+            epochs_completed=int(summary["epochs_completed"]),
+            created_at=str(summary["created_at"]),
+            data_source=str(summary["data_source"]),
+            shipped=shipped,
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"summary.json or config.json is unreadable ({error})") from error
+
+
+def _weights_only_copy(model: keras.Model) -> keras.Model:
+    """The same network and weights without optimizer state, a third of the file size.
+
+    Runs are for inference and inspection, never resumed, so the optimizer slots are dead weight.
+    """
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+class RunStore:
+    """Saves, lists, activates and deletes runs under one folder, beside the shipped model."""
+
+    def __init__(self, root: Path, shipped_dir: Path | None = SHIPPED_RUN_DIR) -> None:
+        self.root = root
+        self.shipped_dir = shipped_dir if shipped_dir is not None and shipped_dir.is_dir() else None
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.remove_stale_temporaries()
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def _run_folders(self) -> list[Path]:
+        return [
+            path
+            for path in self.root.iterdir()
+            if path.is_dir() and not path.name.startswith(".") and _RUN_ID_PATTERN.match(path.name)
+        ]
+
+    def list_runs(self) -> list[RunRecord]:
+        """Readable runs, newest first, the shipped model last."""
+        records = []
+        for path in self._run_folders():
+            try:
+                records.append(read_run(path))
+            except ValueError:
+                continue
+        records.sort(key=lambda record: record.created_at, reverse=True)
+        if self.shipped_dir is not None:
+            records.append(read_run(self.shipped_dir, shipped=True))
+        return records
+
+    def broken_runs(self) -> list[BrokenRun]:
+        """Run folders that cannot be read, with the reason, so the UI can show them."""
+        broken = []
+        for path in sorted(self._run_folders()):
+            try:
+                read_run(path)
+            except ValueError as error:
+                broken.append(BrokenRun(path.name, path, str(error)))
+        return broken
+
+    def get(self, run_id: str) -> RunRecord:
+        """The record of one run.
+
+        Raises:
+            ValueError: no readable run has that id.
+        """
+        if run_id == SHIPPED_RUN_ID and self.shipped_dir is not None:
+            return read_run(self.shipped_dir, shipped=True)
+        if not _RUN_ID_PATTERN.match(run_id) or not (self.root / run_id).is_dir():
+            raise ValueError(f"There is no run named {run_id!r}.")
+        try:
+            return read_run(self.root / run_id)
+        except ValueError as error:
+            raise ValueError(f"Run {run_id!r} is broken: {error}.") from error
+
+    def history(self, run_id: str) -> list[EpochMetrics]:
+        return [EpochMetrics.from_dict(item) for item in _read_json(self.get(run_id).path / HISTORY_FILE)]
+
+    def test_probabilities(self, run_id: str) -> np.ndarray:
+        """The stored (n_test, 10) float32 test-set probabilities of a run."""
+        with np.load(self.get(run_id).path / PREDICTIONS_FILE) as stored:
+            return stored["probabilities"].astype(np.float32)
+
+    def load_model(self, run_id: str) -> keras.Model:
+        """Loads a run's model in Keras safe mode.
+
+        Raises:
+            ValueError: unknown run or unloadable model file.
+        """
+        from core.inference import load_model
+
+        return load_model(self.get(run_id).path / MODEL_FILE)
+
+    # ---- the active model ----------------------------------------------------------------
+
+    def active_run_id(self) -> str | None:
+        """The chosen run if it still reads, else the shipped model, else the newest run."""
+        try:
+            chosen = _read_json(self.root / ACTIVE_FILE)["run_id"]
+            return self.get(chosen).run_id
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        runs = self.list_runs()
+        if self.shipped_dir is not None:
+            return SHIPPED_RUN_ID
+        return runs[0].run_id if runs else None
+
+    def set_active(self, run_id: str) -> None:
+        """Makes a run the active model for every session of this store.
+
+        Raises:
+            ValueError: no readable run has that id.
+        """
+        self.get(run_id)
+        temporary = self.root / f"{TEMPORARY_PREFIX}{ACTIVE_FILE}.{uuid.uuid4().hex}"
+        _write_json(temporary, {"run_id": run_id})
+        os.replace(temporary, self.root / ACTIVE_FILE)
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def _new_run_id(self, architecture: str) -> str:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        base = re.sub(r"[^a-z0-9-]", "-", f"{stamp}-{architecture.lower()}")[:56]
+        candidate, number = base, 2
+        while (self.root / candidate).exists():
+            candidate, number = f"{base}-{number}", number + 1
+        return candidate
+
+    def save(self, result: TrainingResult) -> RunRecord:
+        """Writes a run into a temporary folder, then renames it into place.
+
+        A crash or kill before the rename leaves only a temporary folder, which is ignored by
+        listing and removed later, so a half-written run is never listed.
+
+        Raises:
+            OSError: the disk refused the write (the temporary folder is removed first).
+        """
+        run_id = self._new_run_id(result.config.architecture)
+        temporary = self.root / f"{TEMPORARY_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
+        temporary.mkdir()
+        try:
+            _weights_only_copy(result.model).save(temporary / MODEL_FILE)
+            _write_json(temporary / CONFIG_FILE, result.config.to_dict())
+            _write_json(temporary / HISTORY_FILE, [metrics.to_dict() for metrics in result.history])
+            np.savez_compressed(
+                temporary / PREDICTIONS_FILE, probabilities=result.test_probabilities.astype(np.float32)
+            )
+            _write_json(
+                temporary / SUMMARY_FILE,
+                {
+                    "status": result.status,
+                    "test_accuracy": result.test_accuracy,
+                    "duration_s": result.duration_s,
+                    "parameter_count": int(result.model.count_params()),
+                    "epochs_completed": sum(metrics.complete for metrics in result.history),
+                    # Milliseconds: runs saved within one second must still list newest first.
+                    "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    "data_source": result.data_source,
+                },
+            )
+            os.rename(temporary, self.root / run_id)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        return self.get(run_id)
+
+    def delete(self, run_id: str) -> None:
+        """Deletes a run folder (readable or broken); the shipped model cannot be deleted.
+
+        Raises:
+            ValueError: the shipped model, or no such run.
+        """
+        if run_id == SHIPPED_RUN_ID:
+            raise ValueError("The shipped model cannot be deleted.")
+        if not _RUN_ID_PATTERN.match(run_id) or not (self.root / run_id).is_dir():
+            raise ValueError(f"There is no run named {run_id!r}.")
+        # Rename first so a reader never sees a half-deleted run, then remove at leisure.
+        doomed = self.root / f"{TEMPORARY_PREFIX}deleted-{run_id}-{uuid.uuid4().hex[:8]}"
+        os.rename(self.root / run_id, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def remove_stale_temporaries(self) -> None:
+        """Removes temporary folders left by a save that was killed before its rename."""
+        now = time.time()
+        for path in self.root.glob(f"{TEMPORARY_PREFIX}*"):
+            if now - path.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)

@@ -1,0 +1,234 @@
+"""Training a named architecture, with progress reported through plain callables and a stop flag.
+
+Nothing here knows about Streamlit or threads: the caller passes `on_batch`, `on_epoch` and
+`should_stop`, which is what lets the same function serve the CLI, the dashboard job and tests.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+import keras
+import tensorflow as tf
+
+from core.architectures import NUM_CLASSES, get_architecture
+from core.augmentation import build_augmenter
+from core.config import TrainingConfig
+from core.data import MnistData
+from core.inference import predict_probabilities
+from core.progress import BatchProgress, EpochMetrics
+
+# Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
+# batches; a running mean this high means the weights blew up, even when batch norm keeps it finite.
+DIVERGED_LOSS = 1_000.0
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """A finished (or stopped) training, ready to be saved as a run."""
+
+    model: keras.Model
+    config: TrainingConfig
+    history: tuple[EpochMetrics, ...]
+    test_probabilities: np.ndarray  # (n_test, 10) float32
+    test_accuracy: float
+    duration_s: float
+    status: str  # "completed", "stopped" or "diverged"
+    data_source: str
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    """Training and validation arrays cut from the training set."""
+
+    x_train: np.ndarray  # (n, 28, 28) uint8
+    y_train: np.ndarray  # (n,) uint8
+    x_validation: np.ndarray  # (v, 28, 28) uint8
+    y_validation: np.ndarray  # (v,) uint8
+
+
+def split_training_data(data: MnistData, config: TrainingConfig) -> DataSplit:
+    """A seeded shuffle of the training set, cut to `train_size`, minus a validation share."""
+    order = np.random.default_rng(config.seed).permutation(len(data.x_train))
+    if config.train_size is not None:
+        order = order[: config.train_size]
+    validation_count = max(1, round(len(order) * config.validation_split))
+    validation, train = order[:validation_count], order[validation_count:]
+    return DataSplit(data.x_train[train], data.y_train[train], data.x_train[validation], data.y_train[validation])
+
+
+def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, training: bool) -> tf.data.Dataset:
+    """Batches of (x, one-hot y); uint8 stays uint8 until the batch, which keeps memory small."""
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if training:
+        dataset = dataset.shuffle(len(images), seed=config.seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(config.batch_size)
+    augmenter = build_augmenter(config.seed) if training and config.augment else None
+
+    def to_tensors(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0  # (b, 28, 28, 1) float32 in [0, 1]
+        if augmenter is not None:
+            x = augmenter(x, training=True)
+        return x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)
+
+    return dataset.map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def build_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """The configured optimizer; one-cycle is a linear warm-up then a cosine decay to near zero."""
+    # float(): Keras refuses an int learning rate, and a config built in code may carry one.
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = float(config.learning_rate)
+    if config.schedule == "one-cycle":
+        total_steps = max(2, steps_per_epoch * config.epochs)
+        warmup_steps = max(1, total_steps // 5)
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=config.learning_rate / 25,
+            decay_steps=total_steps - warmup_steps,
+            alpha=0.002,
+            warmup_target=config.learning_rate,
+            warmup_steps=warmup_steps,
+        )
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate)
+    if config.optimizer == "adadelta":
+        return keras.optimizers.Adadelta(learning_rate)
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True)
+    return keras.optimizers.RMSprop(learning_rate)
+
+
+class _ProgressCallback(keras.callbacks.Callback):
+    """Forwards Keras' batch and epoch events to plain callables and obeys the stop flag."""
+
+    def __init__(
+        self,
+        batches_per_epoch: int,
+        batch_size: int,
+        on_batch: Callable[[BatchProgress], None] | None,
+        on_epoch: Callable[[EpochMetrics], None] | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        super().__init__()
+        self.batches_per_epoch = batches_per_epoch
+        self.batch_size = batch_size
+        self.on_batch = on_batch
+        self.on_epoch = on_epoch
+        self.should_stop = should_stop
+        self.history: list[EpochMetrics] = []
+        self.stopped = False
+        self.diverged = False
+        self.started = time.perf_counter()
+        self.epoch_started = self.started
+        self.batches_done = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch_started = time.perf_counter()
+        self.batches_done = 0
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        self.batches_done = batch + 1
+        loss = float(logs.get("loss", math.nan))
+        if not math.isfinite(loss) or loss > DIVERGED_LOSS:
+            # A learning rate too high makes the loss explode or overflow; nothing useful can follow.
+            self.diverged = True
+            self.model.stop_training = True
+        elif self.should_stop is not None and self.should_stop():
+            self.stopped = True
+            self.model.stop_training = True
+        if self.on_batch is not None:
+            epoch_seconds = max(time.perf_counter() - self.epoch_started, 1e-9)
+            self.on_batch(
+                BatchProgress(
+                    epoch=len(self.history) + 1,
+                    batch=self.batches_done,
+                    batches_per_epoch=self.batches_per_epoch,
+                    loss=loss,
+                    accuracy=float(logs.get("accuracy", math.nan)),
+                    images_per_second=self.batches_done * self.batch_size / epoch_seconds,
+                    elapsed_s=self.elapsed(),
+                )
+            )
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        metrics = EpochMetrics(
+            epoch=epoch + 1,
+            loss=float(logs.get("loss", math.nan)),
+            accuracy=float(logs.get("accuracy", math.nan)),
+            val_loss=float(logs.get("val_loss", math.nan)),
+            val_accuracy=float(logs.get("val_accuracy", math.nan)),
+            elapsed_s=self.elapsed(),
+            complete=self.batches_done >= self.batches_per_epoch,
+        )
+        self.history.append(metrics)
+        if self.on_epoch is not None:
+            self.on_epoch(metrics)
+
+
+def train(
+    config: TrainingConfig,
+    data: MnistData,
+    *,
+    on_batch: Callable[[BatchProgress], None] | None = None,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainingResult:
+    """Trains `config.architecture` on `data` and scores it on the test set.
+
+    Args:
+        config: what to train and how; validated here.
+        data: the MNIST arrays (full set or the bundled sample).
+        on_batch: called after every batch, on the training thread.
+        on_epoch: called after every epoch, on the training thread.
+        should_stop: polled after every batch; True ends training after that batch, and the
+            partly trained model is still returned (status "stopped").
+
+    Raises:
+        ValueError: the config is invalid or the data too small for it.
+    """
+    config.validate()
+    split = split_training_data(data, config)
+    if len(split.x_train) < config.batch_size:
+        raise ValueError(
+            f"Batch size {config.batch_size} is larger than the {len(split.x_train)} training images left "
+            "after the validation split."
+        )
+    keras.utils.set_random_seed(config.seed)
+    model = get_architecture(config.architecture).build()
+    steps_per_epoch = math.ceil(len(split.x_train) / config.batch_size)
+    model.compile(
+        optimizer=build_optimizer(config, steps_per_epoch),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    progress = _ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
+    model.fit(
+        _dataset(split.x_train, split.y_train, config, training=True),
+        validation_data=_dataset(split.x_validation, split.y_validation, config, training=False),
+        epochs=config.epochs,
+        callbacks=[progress],
+        verbose=0,
+    )
+    duration = progress.elapsed()
+    test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, 10)
+    test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
+    status = "diverged" if progress.diverged else "stopped" if progress.stopped else "completed"
+    return TrainingResult(
+        model=model,
+        config=config,
+        history=tuple(progress.history),
+        test_probabilities=test_probabilities,
+        test_accuracy=test_accuracy,
+        duration_s=duration,
+        status=status,
+        data_source=data.source,
+    )

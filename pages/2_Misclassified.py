@@ -1,0 +1,54 @@
+"""Misclassified: the test images the active model gets wrong, most confident mistakes first."""
+
+import numpy as np
+import streamlit as st
+
+from core.evaluation import misclassified_indices
+from ui.charts import probability_bars
+from ui.evaluation_view import active_probabilities, digit_grid, mistakes_table, paginate
+from ui.resources import get_data
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="Misclassified · Digit Lab", page_icon="❌", layout="wide")
+st.title("❌ Misclassified test images")
+run = render_sidebar()
+if run is None:
+    st.info("No model yet: train one on the Train page.")
+    st.stop()
+
+data = get_data()
+probabilities = active_probabilities(run)
+all_mistakes = misclassified_indices(data.y_test, probabilities)
+accuracy = 1 - len(all_mistakes) / len(data.y_test)
+top = st.columns(3)
+top[0].metric("Errors", f"{len(all_mistakes):,}")
+top[1].metric("Test accuracy", f"{accuracy:.2%}")
+top[2].metric("Test images", f"{len(data.y_test):,}")
+
+digit_options = [None, *range(10)]
+filters = st.columns(4)
+true_digit = filters[0].selectbox("True digit", digit_options, format_func=lambda d: "any" if d is None else str(d), key="mis_true")
+predicted_digit = filters[1].selectbox("Predicted as", digit_options, format_func=lambda d: "any" if d is None else str(d), key="mis_predicted")
+order = filters[2].selectbox("Sort by", ["confidence", "index"], format_func={"confidence": "most confident first", "index": "test-set index"}.get, key="mis_order")
+page_size = filters[3].selectbox("Per page", [24, 48, 96], key="mis_page_size")
+
+indices = misclassified_indices(data.y_test, probabilities, true_digit=true_digit, predicted_digit=predicted_digit, order=order)
+st.caption(f"{len(indices):,} mistakes match the filters.")
+if len(indices) == 0:
+    st.success("No mistakes match these filters.")
+    st.stop()
+
+shown = indices[paginate(len(indices), page_size, key="mis_page")]
+table = mistakes_table(shown, data.y_test, probabilities)
+digit_grid(shown, data.x_test, table)
+
+st.subheader("Inspect one")
+selection = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="mis_table")
+rows = selection.selection.rows if selection else []
+chosen = int(table.iloc[rows[0]]["index"]) if rows else int(shown[0])
+left, right = st.columns([1, 3])
+left.image(data.x_test[chosen], width=140, caption=f"test #{chosen}, true {data.y_test[chosen]}")
+right.plotly_chart(probability_bars(probabilities[chosen]), key="mis_bars")
+if st.button("Open its feature maps"):
+    st.session_state["feature_maps_request"] = ("test", chosen)
+    st.switch_page("pages/4_Feature_maps.py")

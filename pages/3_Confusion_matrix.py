@@ -1,0 +1,50 @@
+"""Confusion matrix: which digits are mistaken for which, per-class scores, and the images behind a cell."""
+
+import numpy as np
+import streamlit as st
+
+from core.evaluation import cell_indices, row_normalised
+from ui.charts import confusion_heatmap
+from ui.evaluation_view import active_probabilities, class_metrics_table, digit_grid, mistakes_table, run_confusion
+from ui.resources import get_data
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="Confusion matrix · Digit Lab", page_icon="🧮", layout="wide")
+st.title("🧮 Confusion matrix")
+run = render_sidebar()
+if run is None:
+    st.info("No model yet: train one on the Train page.")
+    st.stop()
+
+data = get_data()
+probabilities = active_probabilities(run)
+matrix = run_confusion(run.run_id, probabilities, data.y_test)
+errors = int(matrix.sum() - matrix.trace())
+top = st.columns(2)
+top[0].metric("Errors", f"{errors:,}")
+top[1].metric("Test accuracy", f"{matrix.trace() / matrix.sum():.2%}")
+
+normalised = st.toggle("Row-normalised (share of each true digit)", key="cm_normalised")
+shown = row_normalised(matrix) if normalised else matrix
+event = st.plotly_chart(confusion_heatmap(shown, normalised), on_select="rerun", selection_mode="points", key="cm_heatmap")
+st.caption("Click a cell to see its images; the diagonal (correct answers) is greyed so mistakes stand out.")
+
+points = event.selection.points if event else []
+if points:
+    st.session_state["cm_true"], st.session_state["cm_predicted"] = int(points[0]["y"]), int(points[0]["x"])
+st.subheader("Per-class precision and recall")
+st.dataframe(class_metrics_table(matrix).style.format({"precision": "{:.2%}", "recall": "{:.2%}", "F1": "{:.2%}"}), hide_index=True)
+
+st.subheader("Images in a cell")
+# Until a cell is chosen, show the most frequent confusion.
+off_diagonal = matrix - np.diag(np.diag(matrix))
+worst_true, worst_predicted = np.unravel_index(off_diagonal.argmax(), off_diagonal.shape)
+st.session_state.setdefault("cm_true", int(worst_true))
+st.session_state.setdefault("cm_predicted", int(worst_predicted))
+cell = st.columns(2)
+true_digit = cell[0].selectbox("True digit", range(10), key="cm_true")
+predicted_digit = cell[1].selectbox("Predicted digit", range(10), key="cm_predicted")
+indices = cell_indices(data.y_test, probabilities, true_digit, predicted_digit)
+st.caption(f"{len(indices):,} test images are digit {true_digit} predicted as {predicted_digit}.")
+shown_indices = indices[:48]
+digit_grid(shown_indices, data.x_test, mistakes_table(shown_indices, data.y_test, probabilities))

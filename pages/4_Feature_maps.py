@@ -1,0 +1,65 @@
+"""Feature maps: what every convolution and pooling layer of the active model sees in one digit."""
+
+import numpy as np
+import streamlit as st
+
+from core.evaluation import misclassified_indices
+from core.inference import predict_probabilities
+from core.inspection import feature_maps, tile_channels
+from ui.charts import channel_mosaic, probability_bars, single_channel
+from ui.evaluation_view import active_probabilities
+from ui.inspection_view import get_feature_extractor
+from ui.predict_view import LAST_INPUT_KEY
+from ui.resources import get_data, get_model
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="Feature maps · Digit Lab", page_icon="🔬", layout="wide")
+st.title("🔬 Feature maps")
+run = render_sidebar()
+if run is None:
+    st.info("No model yet: train one on the Train page.")
+    st.stop()
+
+data = get_data()
+SOURCES = ["Test image by index", "A misclassified test image", "Last drawing on Predict"]
+request = st.session_state.pop("feature_maps_request", None)
+if request is not None:  # Sent by another page ("open its feature maps").
+    st.session_state["fm_source"], st.session_state["fm_index"] = SOURCES[0], request[1]
+st.session_state.setdefault("fm_index", 0)
+
+source = st.radio("Image", SOURCES, horizontal=True, key="fm_source")
+if source == SOURCES[0]:
+    left, right = st.columns([3, 1])
+    if right.button("Random test image"):
+        st.session_state["fm_index"] = int(np.random.default_rng().integers(len(data.x_test)))
+    index = left.number_input("Test-set index", 0, len(data.x_test) - 1, step=1, key="fm_index")
+    image, caption = data.x_test[index], f"test #{index}, true label {data.y_test[index]}"
+elif source == SOURCES[1]:
+    mistakes = misclassified_indices(data.y_test, active_probabilities(run))[:200]
+    if len(mistakes) == 0:
+        st.success("The active model makes no mistakes on this test set.")
+        st.stop()
+    index = st.selectbox("Most confident mistakes", mistakes, key="fm_mistake")
+    image, caption = data.x_test[index], f"test #{index}, true label {data.y_test[index]}"
+else:
+    image = st.session_state.get(LAST_INPUT_KEY)
+    if image is None:
+        st.info("Draw or upload a digit on the Predict page first; it will appear here.")
+        st.stop()
+    caption = "last input on Predict (28x28, as the model sees it)"
+
+probabilities = predict_probabilities(get_model(run.run_id), image[np.newaxis])[0]  # (10,)
+left, right = st.columns([1, 3])
+left.image(image, width=140, caption=caption, clamp=True)
+left.metric("Prediction", int(probabilities.argmax()))
+right.plotly_chart(probability_bars(probabilities), key="fm_bars")
+
+for feature_map in feature_maps(get_feature_extractor(run.run_id), image):
+    height, width, channels = feature_map.shape
+    st.subheader(f"{feature_map.layer_name} · {height}×{width}×{channels}")
+    mosaic_column, zoom_column = st.columns([3, 1])
+    mosaic_column.plotly_chart(channel_mosaic(*tile_channels(feature_map.activations)), key=f"fm_{feature_map.layer_name}")
+    channel = zoom_column.number_input("Enlarge channel", 0, channels - 1, 0, key=f"fm_channel_{feature_map.layer_name}")
+    zoom_column.plotly_chart(
+        single_channel(feature_map.activations[:, :, channel], f"channel {channel}"), key=f"fm_zoom_{feature_map.layer_name}"
+    )

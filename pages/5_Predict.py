@@ -1,0 +1,61 @@
+"""Predict: draw a digit or upload photos and scans; every preprocessing step is shown."""
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from core.images import ImageDecodeError, decode_image
+from core.preprocessing import NoInkError, preprocess_digit
+from ui.predict_view import show_prediction
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="Predict · Digit Lab", page_icon="🎨", layout="wide")
+st.title("🎨 Predict")
+run = render_sidebar()
+if run is None:
+    st.info("No model yet: train one on the Train page.")
+    st.stop()
+
+st.session_state.setdefault("predict_canvas_version", 0)
+draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])
+
+with draw_tab:
+    canvas_column, result_column = st.columns([1, 2])
+    with canvas_column:
+        stroke_width = st.slider("Stroke width", 5, 40, 18, key="predict_stroke_width")
+        canvas = st_canvas(
+            stroke_width=stroke_width,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            width=280,
+            height=280,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"predict_canvas_{st.session_state['predict_canvas_version']}",
+        )
+        if st.button("Clear"):
+            # A new key mounts a fresh, empty canvas.
+            st.session_state["predict_canvas_version"] += 1
+            st.rerun()
+    with result_column:
+        drawing = canvas.image_data
+        try:
+            if drawing is None:
+                raise NoInkError("empty canvas")
+            show_prediction(run, preprocess_digit(drawing), key="canvas")
+        except NoInkError:
+            st.info("Draw a digit (0–9) on the black square: the prediction appears as soon as you lift the mouse.")
+
+with upload_tab:
+    uploads = st.file_uploader(
+        "Photos or scans of digits (PNG, JPEG, BMP, WebP, GIF)",
+        type=["png", "jpg", "jpeg", "bmp", "webp", "gif"],
+        accept_multiple_files=True,
+        key="predict_uploads",
+    )
+    for number, upload in enumerate(uploads or []):
+        st.markdown(f"**{upload.name}**")
+        try:
+            show_prediction(run, preprocess_digit(decode_image(upload.getvalue(), name=upload.name)), key=f"upload_{number}")
+        except (ImageDecodeError, NoInkError) as error:
+            st.error(f"{upload.name}: {error}")
+        st.divider()

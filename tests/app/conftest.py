@@ -1,0 +1,53 @@
+"""AppTest fixtures: the sample dataset, a temporary run store and a small trained run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["Home.py", *sorted(str(path.relative_to(PROJECT_ROOT)) for path in (PROJECT_ROOT / "pages").glob("*.py"))]
+TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, sample_data) -> Path:
+    """One run of the fast architecture trained briefly on the sample, saved once per session."""
+    from core.config import TrainingConfig
+    from core.runs import RunStore
+    from core.training import train
+
+    config = TrainingConfig.for_architecture("fast", epochs=1, train_size=2000, batch_size=64)
+    store = RunStore(tmp_path_factory.mktemp("trained"), shipped_dir=None)
+    return store.save(train(config, sample_data)).path
+
+
+@pytest.fixture()
+def app_env(tmp_path, monkeypatch):
+    """Sample data, an empty run store, no shipped model, and fresh Streamlit caches."""
+    monkeypatch.setenv("DIGIT_LAB_MNIST", "sample")
+    monkeypatch.setenv("DIGIT_LAB_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setattr("core.runs.SHIPPED_RUN_DIR", tmp_path / "no-shipped-model")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield tmp_path / "runs"
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture()
+def app_with_model(app_env, trained_run) -> str:
+    """The run store holds the trained run, active; returns its id."""
+    app_env.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(trained_run, app_env / trained_run.name)
+    return trained_run.name
+
+
+def open_page(page: str) -> AppTest:
+    app = AppTest.from_file(str(PROJECT_ROOT / page), default_timeout=TIMEOUT_S)
+    app.run()
+    return app

@@ -1,0 +1,26 @@
+"""Fixtures shared by every test layer: the bundled sample and small, fast training configs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Quiet TensorFlow's C++ start-up logging in test output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def sample_data():
+    """The bundled 6,000-image MNIST sample, loaded once."""
+    from core.data import load_sample
+
+    return load_sample()
+
+
+@pytest.fixture()
+def runs_dir(tmp_path, monkeypatch):
+    """An empty run store folder, also set as $DIGIT_LAB_RUNS for code that reads it."""
+    folder = tmp_path / "runs"
+    monkeypatch.setenv("DIGIT_LAB_RUNS", str(folder))
+    return folder

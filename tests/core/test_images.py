@@ -1,0 +1,279 @@
+"""Tests for core.images: every picture is built in memory, every failure must be an ImageDecodeError."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.images import MAX_IMAGE_PIXELS, ImageDecodeError, decode_image
+
+
+def _encode(image: Image.Image, image_format: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def _pattern_rgb(height: int = 24, width: int = 32) -> np.ndarray:
+    """Four flat colour blocks: easy to check after lossy or palette encoding."""
+    pixels = np.zeros((height, width, 3), np.uint8)  # (H, W, 3) uint8
+    pixels[: height // 2, : width // 2] = (255, 0, 0)
+    pixels[: height // 2, width // 2 :] = (0, 255, 0)
+    pixels[height // 2 :, : width // 2] = (0, 0, 255)
+    pixels[height // 2 :, width // 2 :] = (255, 255, 255)
+    return pixels
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims `width` x `height` but which holds almost no pixel data."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("image_format", "options", "tolerance"),
+    [
+        ("PNG", {}, 0),
+        ("BMP", {}, 0),
+        ("TIFF", {}, 0),
+        ("WEBP", {"lossless": True}, 0),
+        ("GIF", {}, 0),  # four colours fit the palette exactly
+        ("JPEG", {"quality": 95}, 12),
+    ],
+)
+def test_decodes_common_formats_to_rgb(image_format: str, options: dict, tolerance: int) -> None:
+    expected = _pattern_rgb()
+    data = _encode(Image.fromarray(expected), image_format, **options)
+
+    decoded = decode_image(data)
+
+    assert decoded.shape == expected.shape
+    assert decoded.dtype == np.uint8
+    assert decoded.flags.writeable and decoded.flags.c_contiguous
+    # Compare block interiors: JPEG blurs the edges between blocks.
+    difference = np.abs(decoded.astype(int) - expected.astype(int))[2:10, 2:14]
+    assert difference.max() <= tolerance
+
+
+def test_grey_png_stays_two_dimensional() -> None:
+    gradient = np.tile(np.arange(0, 250, 10, dtype=np.uint8), (5, 1))  # (5, 25) uint8
+    decoded = decode_image(_encode(Image.fromarray(gradient), "PNG"))
+    assert decoded.shape == (5, 25)
+    np.testing.assert_array_equal(decoded, gradient)
+
+
+def test_one_bit_png_becomes_grey_0_and_255() -> None:
+    image = Image.new("1", (8, 4), 0)
+    image.putpixel((3, 1), 1)
+    decoded = decode_image(_encode(image, "PNG"))
+    assert decoded.shape == (4, 8)
+    assert decoded[1, 3] == 255 and decoded.sum() == 255
+
+
+def test_rgba_png_keeps_alpha() -> None:
+    pixels = np.zeros((6, 6, 4), np.uint8)
+    pixels[..., 0] = 200
+    pixels[..., 3] = np.arange(6, dtype=np.uint8)[None, :] * 50
+    decoded = decode_image(_encode(Image.fromarray(pixels, "RGBA"), "PNG"))
+    np.testing.assert_array_equal(decoded, pixels)
+
+
+def test_grey_alpha_png_becomes_rgba_with_its_alpha() -> None:
+    grey = np.full((5, 7), 30, np.uint8)
+    alpha = np.zeros((5, 7), np.uint8)
+    alpha[2, 3] = 255
+    image = Image.merge("LA", (Image.fromarray(grey), Image.fromarray(alpha)))
+
+    decoded = decode_image(_encode(image, "PNG"))
+
+    assert decoded.shape == (5, 7, 4)
+    np.testing.assert_array_equal(decoded[..., 3], alpha)
+    assert (decoded[..., :3] == 30).all()
+
+
+def test_fully_transparent_png_keeps_zero_alpha() -> None:
+    image = Image.new("RGBA", (10, 10), (255, 255, 255, 0))
+    decoded = decode_image(_encode(image, "PNG"))
+    assert decoded.shape == (10, 10, 4)
+    assert (decoded[..., 3] == 0).all()
+
+
+def test_palette_png_with_transparency_becomes_rgba() -> None:
+    image = Image.new("P", (4, 4), 0)
+    image.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
+    image.putpixel((1, 1), 1)
+    decoded = decode_image(_encode(image, "PNG", transparency=0))
+    assert decoded.shape == (4, 4, 4)
+    assert decoded[1, 1].tolist() == [255, 255, 255, 255]
+    assert decoded[0, 0, 3] == 0
+
+
+def test_sixteen_bit_png_is_scaled_not_clipped() -> None:
+    samples = np.array([[0, 257, 1000, 32896, 50000, 65535]], np.uint16)  # (1, 6) uint16
+    ok, encoded = cv2.imencode(".png", samples)
+    assert ok and encoded.tobytes()[24] == 16  # IHDR bit depth: really a 16-bit file
+
+    decoded = decode_image(encoded.tobytes())
+
+    assert decoded.dtype == np.uint8 and decoded.shape == (1, 6)
+    expected = np.rint(samples / 257.0)
+    np.testing.assert_allclose(decoded, expected, atol=1)
+    assert decoded[0, 3] == 128  # clipping would have made this 255
+
+
+def test_sixteen_bit_rgb_png_is_scaled() -> None:
+    samples = np.zeros((2, 2, 3), np.uint16)
+    samples[0, 0] = (65535, 32896, 0)  # BGR for OpenCV
+    ok, encoded = cv2.imencode(".png", samples)
+    assert ok
+    decoded = decode_image(encoded.tobytes())
+    assert decoded.shape == (2, 2, 3)
+    np.testing.assert_allclose(decoded[0, 0], [0, 128, 255], atol=1)
+
+
+def test_cmyk_jpeg_becomes_rgb() -> None:
+    cmyk = Image.new("CMYK", (32, 16), (0, 0, 0, 0))  # no ink: white paper
+    cmyk.paste((0, 0, 0, 255), (0, 0, 16, 16))  # full black ink on the left half
+    decoded = decode_image(_encode(cmyk, "JPEG", quality=95))
+    assert decoded.shape == (16, 32, 3)
+    assert decoded[4:12, 2:12].mean() < 20
+    assert decoded[4:12, 20:30].mean() > 235
+
+
+@pytest.mark.parametrize(("orientation", "quarter_turns"), [(3, 2), (6, -1), (8, 1)])
+def test_exif_orientation_is_applied(orientation: int, quarter_turns: int) -> None:
+    stored = np.zeros((24, 40), np.uint8)  # (H, W): wider than tall
+    stored[:12, :20] = 255  # one bright corner: any rotation or flip moves it
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(Image.fromarray(stored), "JPEG", quality=95, exif=exif.tobytes())
+
+    decoded = decode_image(data)
+
+    # np.rot90 turns counter-clockwise for positive k; orientation 6 means "turn clockwise to view".
+    expected = np.rot90(stored, k=quarter_turns)
+    assert decoded.shape == expected.shape
+    assert np.abs(decoded.astype(int) - expected).mean() < 6
+    assert np.abs(decoded.astype(int) - np.rot90(stored, k=quarter_turns + 2)).mean() > 100
+
+
+@pytest.mark.parametrize("image_format", ["GIF", "WEBP"])
+def test_animated_image_gives_its_first_frame(image_format: str) -> None:
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    frames = [Image.new("RGB", (12, 8), colour) for colour in colours]
+    options = {"lossless": True} if image_format == "WEBP" else {}
+    data = _encode(frames[0], image_format, save_all=True, append_images=frames[1:], duration=100, loop=0, **options)
+    assert Image.open(io.BytesIO(data)).n_frames == 3
+
+    decoded = decode_image(data)
+
+    assert decoded.shape[:2] == (8, 12)
+    assert decoded[..., :3].reshape(-1, 3).tolist() == [[255, 0, 0]] * 96
+
+
+def test_one_pixel_image_decodes() -> None:
+    decoded = decode_image(_encode(Image.new("L", (1, 1), 77), "PNG"))
+    assert decoded.shape == (1, 1) and decoded[0, 0] == 77
+
+
+def test_empty_file_is_refused() -> None:
+    with pytest.raises(ImageDecodeError, match="empty"):
+        decode_image(b"", name="drawing.png")
+
+
+def test_error_is_a_value_error_that_names_the_file() -> None:
+    with pytest.raises(ValueError, match="scan.jpg"):
+        decode_image(b"\x00\x01\x02", name="scan.jpg")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected_words"),
+    [
+        (b"Dear team,\nhere is my digit: 7\n", "text file"),
+        ("na\u00efve caf\u00e9 r\u00e9sum\u00e9 \u2014 d\u00edgito".encode(), "text file"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF"),
+        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>', "SVG"),
+        (b'<svg viewBox="0 0 10 10"><path d="M0 0L10 10"/></svg>', "SVG"),
+        (np.random.default_rng(7).bytes(4096), "not an image"),
+    ],
+    ids=["ascii-text", "utf8-text", "pdf", "svg-with-xml-prolog", "bare-svg", "random-bytes"],
+)
+def test_non_images_get_a_specific_message(data: bytes, expected_words: str) -> None:
+    with pytest.raises(ImageDecodeError, match=expected_words):
+        decode_image(data)
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG"])
+def test_truncated_file_is_reported_as_truncated_or_corrupt(image_format: str) -> None:
+    noise = np.random.default_rng(3).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    data = _encode(Image.fromarray(noise), image_format)
+    with pytest.raises(ImageDecodeError, match="truncated or corrupt"):
+        decode_image(data[: len(data) // 2])
+
+
+def test_file_cut_inside_its_header_is_reported_as_damaged() -> None:
+    data = _encode(Image.fromarray(_pattern_rgb()), "PNG")
+    with pytest.raises(ImageDecodeError, match="PNG|truncated"):
+        decode_image(data[:20])
+
+
+def test_decompression_bomb_header_is_refused_quickly() -> None:
+    data = _png_header_only(20_000, 20_000)  # 400 MP claimed in under 100 bytes
+    started = time.perf_counter()
+    with pytest.raises(ImageDecodeError, match="40,000,000"):
+        decode_image(data)
+    # Decoding 400 MP would take seconds and 400 MB; refusing from the header takes microseconds.
+    assert time.perf_counter() - started < 0.5
+
+
+def test_image_just_over_the_limit_is_refused_from_its_header() -> None:
+    # Under Pillow's own limit, so only our check can refuse it; had the pixels been decoded, the
+    # nearly empty pixel data would have raised "truncated" instead of naming the size.
+    data = _png_header_only(8_000, 5_001)
+    assert 8_000 * 5_001 > MAX_IMAGE_PIXELS
+    with pytest.raises(ImageDecodeError, match="8,000 x 5,001"):
+        decode_image(data)
+
+
+def test_max_pixels_is_inclusive_and_adjustable() -> None:
+    data = _encode(Image.new("L", (100, 50), 0), "PNG")
+    assert decode_image(data, max_pixels=5_000).shape == (50, 100)
+    with pytest.raises(ImageDecodeError, match="4,999"):
+        decode_image(data, max_pixels=4_999)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the TIFF tags we mangle
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF"])
+def test_damaged_files_raise_only_image_decode_error(image_format: str) -> None:
+    """Fuzz: cut and flip bytes at random; decoding may succeed, but no other exception may escape."""
+    rng = np.random.default_rng(11)
+    noise = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)
+    original = _encode(Image.fromarray(noise), image_format)
+    failures = 0
+    for trial in range(40):
+        damaged = bytearray(original[: rng.integers(1, len(original))] if trial % 2 else original)
+        for position in rng.integers(0, len(damaged), size=4):
+            damaged[position] = rng.integers(0, 256)
+        try:
+            decoded = decode_image(bytes(damaged))
+        except ImageDecodeError:
+            failures += 1
+        else:
+            assert decoded.dtype == np.uint8 and decoded.ndim in (2, 3)
+    assert failures > 0  # the damage was real enough to be noticed at least sometimes

@@ -1,0 +1,144 @@
+"""Plotly figures the pages draw: learning curves, probabilities, the confusion matrix, feature maps."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.progress import EpochMetrics
+
+TRAIN_COLOUR = "#1f77b4"
+VALIDATION_COLOUR = "#ff7f0e"
+BATCH_COLOUR = "rgba(31, 119, 180, 0.35)"
+
+
+def smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
+    """Exponential moving average, as TensorBoard smooths noisy per-batch losses."""
+    smoothed, last = [], None
+    for value in values:
+        if not np.isfinite(value):
+            smoothed.append(value)
+            continue
+        last = value if last is None else weight * last + (1 - weight) * value
+        smoothed.append(last)
+    return smoothed
+
+
+def learning_curves(history: Sequence[EpochMetrics], batch_losses: Sequence[float] = (), batches_per_epoch: int = 0) -> go.Figure:
+    """Loss and accuracy per epoch, train and validation, plus a smoothed per-batch loss line."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
+    epochs = [metrics.epoch for metrics in history]
+    if batch_losses and batches_per_epoch:
+        positions = (np.arange(len(batch_losses)) + 1) / batches_per_epoch  # in epochs
+        figure.add_trace(
+            go.Scatter(x=positions, y=smooth(batch_losses), name="batch loss (smoothed)", line=dict(color=BATCH_COLOUR)),
+            row=1,
+            col=1,
+        )
+    for name, values, colour, column in (
+        ("train loss", [m.loss for m in history], TRAIN_COLOUR, 1),
+        ("validation loss", [m.val_loss for m in history], VALIDATION_COLOUR, 1),
+        ("train accuracy", [m.accuracy for m in history], TRAIN_COLOUR, 2),
+        ("validation accuracy", [m.val_accuracy for m in history], VALIDATION_COLOUR, 2),
+    ):
+        figure.add_trace(
+            go.Scatter(x=epochs, y=values, name=name, mode="lines+markers", line=dict(color=colour)),
+            row=1,
+            col=column,
+        )
+    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_layout(height=340, margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h", y=-0.25))
+    return figure
+
+
+def probability_bars(probabilities: np.ndarray, highlight: int | None = None) -> go.Figure:
+    """The ten class probabilities as bars, the predicted (or chosen) digit highlighted."""
+    highlight = int(np.argmax(probabilities)) if highlight is None else highlight
+    colours = [VALIDATION_COLOUR if digit == highlight else TRAIN_COLOUR for digit in range(10)]
+    figure = go.Figure(
+        go.Bar(
+            x=[str(digit) for digit in range(10)],
+            y=probabilities,
+            marker_color=colours,
+            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probabilities],
+            textposition="outside",
+        )
+    )
+    figure.update_layout(
+        height=240,
+        margin=dict(t=10, b=10, l=10, r=10),
+        yaxis=dict(range=[0, 1.1], tickformat=".0%", title="probability"),
+        xaxis=dict(title="digit", type="category"),
+    )
+    return figure
+
+
+def confusion_heatmap(matrix: np.ndarray, normalised: bool) -> go.Figure:
+    """The confusion matrix with the diagonal greyed out so the errors carry the colour scale."""
+    values = matrix.astype(float)
+    off_diagonal = values.copy()
+    np.fill_diagonal(off_diagonal, np.nan)
+    text = [[f"{v:.1%}" if normalised else f"{int(v)}" for v in row] for row in values]
+    digits = [str(d) for d in range(10)]
+    figure = go.Figure(
+        go.Heatmap(
+            z=off_diagonal,
+            x=digits,
+            y=digits,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Reds",
+            hovertemplate="true %{y} → predicted %{x}: %{text}<extra></extra>",
+            colorbar=dict(title="share" if normalised else "count"),
+        )
+    )
+    diagonal = np.full_like(values, np.nan)
+    np.fill_diagonal(diagonal, 1.0)
+    figure.add_trace(
+        go.Heatmap(
+            z=diagonal,
+            x=digits,
+            y=digits,
+            colorscale=[[0, "#e8e8e8"], [1, "#e8e8e8"]],
+            showscale=False,
+            text=text,
+            texttemplate="%{text}",
+            hovertemplate="true %{y}, correct: %{text}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=520,
+        margin=dict(t=10, b=10, l=10, r=10),
+        xaxis=dict(title="predicted digit", side="top", type="category"),
+        yaxis=dict(title="true digit", autorange="reversed", type="category"),
+    )
+    return figure
+
+
+def channel_mosaic(mosaic: np.ndarray, channel_of_pixel: np.ndarray) -> go.Figure:
+    """A layer's channels tiled into one heatmap; hovering names the channel and its value."""
+    figure = go.Figure(
+        go.Heatmap(
+            z=mosaic,
+            customdata=channel_of_pixel,
+            colorscale="Viridis",
+            showscale=False,
+            hovertemplate="channel %{customdata}: %{z:.2f}<extra></extra>",
+        )
+    )
+    rows, columns = mosaic.shape
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    figure.update_layout(height=max(140, int(700 * rows / columns)), margin=dict(t=0, b=0, l=0, r=0))
+    return figure
+
+
+def single_channel(activations: np.ndarray, title: str) -> go.Figure:
+    """One channel enlarged, with a colour bar of its raw activation values."""
+    figure = go.Figure(go.Heatmap(z=activations, colorscale="Viridis", hovertemplate="x %{x}, y %{y}: %{z:.3f}<extra></extra>"))
+    figure.update_yaxes(autorange="reversed", scaleanchor="x")
+    figure.update_layout(title=title, height=320, width=360, margin=dict(t=40, b=0, l=0, r=0))
+    return figure

@@ -1,0 +1,64 @@
+"""Server-wide cached objects (dataset, run store, job registry, models) and run-derived results.
+
+`cache_resource` for shared, read-only objects; `cache_data` for results keyed by run id.
+Nothing here imports TensorFlow at module level: pages that never load a model stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import streamlit as st
+
+from core.data import MnistData, load_mnist
+from core.jobs import TrainingJobs
+from core import runs
+from core.runs import RunRecord, RunStore, default_runs_dir
+
+if TYPE_CHECKING:
+    import keras
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def get_data() -> MnistData:
+    """MNIST from the first source found, or the bundled sample (with the reasons)."""
+    return load_mnist(fallback_to_sample=True)
+
+
+@st.cache_resource
+def get_store() -> RunStore:
+    return RunStore(default_runs_dir(), shipped_dir=runs.SHIPPED_RUN_DIR)
+
+
+@st.cache_resource
+def get_jobs() -> TrainingJobs:
+    """The one training-job registry of this server, shared by every browser session."""
+    return TrainingJobs(get_store(), get_data)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading model…")
+def get_model(run_id: str) -> keras.Model:
+    return get_store().load_model(run_id)
+
+
+def active_run() -> RunRecord | None:
+    """The server's active run, or None when no model exists at all."""
+    store = get_store()
+    run_id = store.active_run_id()
+    return store.get(run_id) if run_id is not None else None
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring the test set…")
+def test_probabilities(run_id: str, test_size: int) -> np.ndarray:
+    """(n_test, 10) probabilities of a run on the test set in use.
+
+    The stored predictions serve when they cover this test set; a run scored on the other data
+    (the shipped model on a server that only has the sample) is re-scored with its model.
+    """
+    stored = get_store().test_probabilities(run_id)
+    if len(stored) == test_size:
+        return stored
+    from core.inference import predict_probabilities
+
+    return predict_probabilities(get_model(run_id), get_data().x_test)
