@@ -72,7 +72,10 @@ def decode_image(data: bytes, *, name: str = "image", max_pixels: int = MAX_IMAG
     except ImageDecodeError:
         raise
     except Image.DecompressionBombError:
-        raise ImageDecodeError(_too_large_message(name, max_pixels)) from None
+        # Pillow's own limit fired while reading the header: the claimed size is far beyond ours.
+        raise ImageDecodeError(
+            f"{name} is larger than the limit of {max_pixels:,} pixels. Please upload a smaller picture."
+        ) from None
     except UnidentifiedImageError:
         raise ImageDecodeError(_describe_unreadable(data, name)) from None
     except Exception as error:
@@ -93,10 +96,6 @@ def _check_size(size: tuple[int, int], *, name: str, max_pixels: int) -> None:
             f"{name} is {width:,} x {height:,} pixels, larger than the limit of {max_pixels:,} pixels. "
             "Please upload a smaller picture."
         )
-
-
-def _too_large_message(name: str, max_pixels: int) -> str:
-    return f"{name} is larger than the limit of {max_pixels:,} pixels. Please upload a smaller picture."
 
 
 def _apply_orientation(image: Image.Image) -> Image.Image:

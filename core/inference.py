@@ -41,7 +41,7 @@ def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     """
     batch = to_model_input(images)  # (n, 28, 28, 1)
     outputs = [
-        np.asarray(model(batch[start : start + EVALUATION_BATCH_SIZE], training=False))
+        keras.ops.convert_to_numpy(model(batch[start : start + EVALUATION_BATCH_SIZE], training=False))
         for start in range(0, len(batch), EVALUATION_BATCH_SIZE)
     ]
     return np.concatenate(outputs) if outputs else np.zeros((0, 10), np.float32)

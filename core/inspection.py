@@ -71,7 +71,7 @@ def feature_maps(extractor: FeatureExtractor, image: np.ndarray) -> list[Feature
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     return [
-        FeatureMap(layer_name=name, activations=np.asarray(output)[0])  # (h, w, channels)
+        FeatureMap(layer_name=name, activations=keras.ops.convert_to_numpy(output)[0])  # (h, w, channels)
         for name, output in zip(extractor.layer_names, outputs)
     ]
 

@@ -216,6 +216,7 @@ def train(
         validation_data=_dataset(split.x_validation, split.y_validation, config, training=False),
         epochs=config.epochs,
         callbacks=[progress],
+        shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
         verbose=0,
     )
     duration = progress.elapsed()

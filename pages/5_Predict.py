@@ -57,5 +57,5 @@ with upload_tab:
         try:
             show_prediction(run, preprocess_digit(decode_image(upload.getvalue(), name=upload.name)), key=f"upload_{number}")
         except (ImageDecodeError, NoInkError) as error:
-            st.error(f"{upload.name}: {error}")
+            st.error(str(error))  # core messages already name the file
         st.divider()

@@ -48,6 +48,9 @@ def app_with_model(app_env, trained_run) -> str:
 
 
 def open_page(page: str) -> AppTest:
-    app = AppTest.from_file(str(PROJECT_ROOT / page), default_timeout=TIMEOUT_S)
+    """Runs a page the way a user reaches it: Home.py is the main script, other pages are switched to."""
+    app = AppTest.from_file(str(PROJECT_ROOT / "Home.py"), default_timeout=TIMEOUT_S)
+    if page != "Home.py":
+        app.switch_page(page)
     app.run()
     return app

@@ -226,6 +226,13 @@ def test_bad_input_raises_value_error(bad) -> None:
         preprocess_digit(bad)
 
 
+def test_read_only_and_strided_arrays_are_accepted() -> None:
+    canvas = _rgba(255, _draw("7", size=560, box=(140, 100, 420, 460), thickness=36))
+    canvas.flags.writeable = False  # what `np.asarray(PIL image)` gives, as the canvas widget returns
+    _assert_mnist_like(preprocess_digit(canvas))
+    _assert_mnist_like(preprocess_digit(canvas[::2, ::2]))  # a strided view, not contiguous
+
+
 def test_decoded_png_upload_preprocesses() -> None:
     buffer = io.BytesIO()
     Image.fromarray(_rgba(0, _draw("0")), "RGBA").save(buffer, "PNG")

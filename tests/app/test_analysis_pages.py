@@ -1,0 +1,100 @@
+"""Misclassified, Confusion matrix, Feature maps and Predict show what `core` computes."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from core.data import load_sample
+from core.evaluation import class_metrics, confusion_matrix, misclassified_indices
+from core.inspection import build_feature_extractor
+from core.runs import RunStore
+from tests.app.conftest import open_page
+
+
+def _metric(app, label: str) -> str:
+    return next(metric.value for metric in app.metric if metric.label == label)
+
+
+def _expected(app_env, run_id):
+    store = RunStore(app_env, shipped_dir=None)
+    probabilities = store.test_probabilities(run_id)
+    labels = load_sample().y_test
+    return store, probabilities, labels
+
+
+def test_misclassified_counts_match_core(app_with_model, app_env):
+    _, probabilities, labels = _expected(app_env, app_with_model)
+    mistakes = misclassified_indices(labels, probabilities)
+    app = open_page("pages/2_Misclassified.py")
+    assert not app.exception
+    assert _metric(app, "Errors") == f"{len(mistakes):,}"
+    assert _metric(app, "Test accuracy") == f"{1 - len(mistakes) / len(labels):.2%}"
+    table = app.dataframe[0].value
+    assert list(table["index"]) == list(mistakes[: len(table)])
+
+
+def test_misclassified_filter_by_true_digit(app_with_model, app_env):
+    _, probabilities, labels = _expected(app_env, app_with_model)
+    app = open_page("pages/2_Misclassified.py")
+    app.selectbox(key="mis_true").set_value(8).run()
+    expected = misclassified_indices(labels, probabilities, true_digit=8)
+    assert any(f"{len(expected):,} mistakes match" in caption.value for caption in app.caption)
+
+
+def test_confusion_page_counts_and_class_table_match_core(app_with_model, app_env):
+    _, probabilities, labels = _expected(app_env, app_with_model)
+    matrix = confusion_matrix(labels, probabilities.argmax(axis=1))
+    app = open_page("pages/3_Confusion_matrix.py")
+    assert not app.exception
+    assert _metric(app, "Errors") == f"{int(matrix.sum() - matrix.trace()):,}"
+    table = app.dataframe[0].value
+    np.testing.assert_allclose(table["recall"].to_numpy(), class_metrics(matrix).recall)
+    assert list(table["support"]) == list(np.bincount(labels, minlength=10))
+
+
+def test_confusion_cell_lists_its_images(app_with_model, app_env):
+    _, probabilities, labels = _expected(app_env, app_with_model)
+    app = open_page("pages/3_Confusion_matrix.py")
+    app.selectbox(key="cm_true").set_value(3).run()
+    app.selectbox(key="cm_predicted").set_value(3).run()
+    count = int(np.sum((labels == 3) & (probabilities.argmax(axis=1) == 3)))
+    assert any(f"{count:,} test images are digit 3 predicted as 3" in caption.value for caption in app.caption)
+
+
+def test_feature_maps_show_every_feature_layer(app_with_model, app_env):
+    store = RunStore(app_env, shipped_dir=None)
+    names = build_feature_extractor(store.load_model(app_with_model)).layer_names
+    app = open_page("pages/4_Feature_maps.py")
+    assert not app.exception
+    shown = [header.value.split(" · ")[0] for header in app.main.subheader]
+    assert shown == list(names)
+
+
+def _digit_png(draw) -> bytes:
+    paper = np.full((240, 240), 255, np.uint8)  # dark ink on white paper
+    draw(paper)
+    return cv2.imencode(".png", paper)[1].tobytes()
+
+
+def test_predict_upload_shows_a_prediction_and_survives_a_bad_file(app_with_model):
+    app = open_page("pages/5_Predict.py")
+    one = _digit_png(lambda paper: cv2.line(paper, (120, 30), (120, 210), 0, 18))
+    app.file_uploader(key="predict_uploads").set_value(
+        [("one.png", one, "image/png"), ("notes.png", b"just some text", "image/png")]
+    ).run()
+    assert not app.exception
+    predictions = [metric.value for metric in app.metric if metric.label == "Prediction"]
+    assert len(predictions) == 1 and predictions[0] in [str(digit) for digit in range(10)]
+    assert any("notes.png" in error.value for error in app.error)
+
+
+def test_feature_maps_use_the_last_prediction_input(app_with_model):
+    app = open_page("pages/5_Predict.py")
+    one = _digit_png(lambda paper: cv2.line(paper, (120, 30), (120, 210), 0, 18))
+    app.file_uploader(key="predict_uploads").set_value(("one.png", one, "image/png")).run()
+    app.switch_page("pages/4_Feature_maps.py").run()
+    app.radio(key="fm_source").set_value("Last drawing on Predict").run()
+    assert not app.exception
+    assert not any("Draw or upload" in info.value for info in app.info)
+    assert [metric.label for metric in app.main.metric] == ["Prediction"]

@@ -1,0 +1,86 @@
+"""The Train page starts, watches, stops and refuses jobs (AppTest, sample data)."""
+
+from __future__ import annotations
+
+import time
+
+from core.runs import RunStore
+from tests.app.conftest import open_page
+
+JOB_TIMEOUT_S = 120
+
+
+def _job_caption(app) -> str:
+    return next((caption.value for caption in app.caption if caption.value.startswith("Job ")), "")
+
+
+def _wait_for_state(app, *states: str) -> str:
+    """Reruns the page until its job caption reports one of `states`; returns the caption."""
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while time.monotonic() < deadline:
+        app.run()
+        caption = _job_caption(app)
+        if any(f"state: **{state}**" in caption for state in states):
+            return caption
+        time.sleep(0.3)
+    raise AssertionError(f"job never reached {states}; last caption: {_job_caption(app)!r}")
+
+
+def _fill_form(app, *, epochs: int, train_size: int, batch_size: int = 64) -> None:
+    app.number_input(key="train_epochs").set_value(epochs)
+    app.number_input(key="train_train_size").set_value(train_size)
+    app.number_input(key="train_batch_size").set_value(batch_size)
+
+
+def test_start_trains_saves_and_activates_a_run(app_env):
+    app = open_page("pages/1_Train.py")
+    _fill_form(app, epochs=1, train_size=1000)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    _wait_for_state(app, "done")
+    runs = RunStore(app_env, shipped_dir=None).list_runs()
+    assert len(runs) == 1 and runs[0].config.train_size == 1000 and runs[0].status == "completed"
+    assert any(runs[0].run_id in success.value for success in app.success)
+    assert [metric.value for metric in app.metric if metric.label == "Epochs done"] == ["1"]
+    assert RunStore(app_env, shipped_dir=None).active_run_id() == runs[0].run_id
+
+
+def test_stop_ends_the_job_early_and_still_saves(app_env):
+    app = open_page("pages/1_Train.py")
+    _fill_form(app, epochs=20, train_size=4000, batch_size=32)
+    app.button[0].click().run()
+    _wait_for_state(app, "running")
+    next(button for button in app.button if button.label == "Stop").click().run()
+    _wait_for_state(app, "done")
+    runs = RunStore(app_env, shipped_dir=None).list_runs()
+    assert len(runs) == 1 and runs[0].status == "stopped"
+    assert runs[0].epochs_completed < 20
+
+
+def test_a_second_session_watches_instead_of_starting(app_env):
+    first = open_page("pages/1_Train.py")
+    _fill_form(first, epochs=20, train_size=4000, batch_size=32)
+    first.button[0].click().run()
+    _wait_for_state(first, "running")
+    second = open_page("pages/1_Train.py")
+    assert second.button[0].disabled
+    assert any("already" in info.value or "running on this server" in info.value for info in second.info)
+    next(button for button in second.button if button.label == "Stop").click().run()
+    _wait_for_state(first, "done")
+
+
+def test_invalid_learning_rate_is_refused_with_a_message(app_env):
+    app = open_page("pages/1_Train.py")
+    app.number_input(key="train_learning_rate").set_value(0.0)
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("Learning rate" in error.value for error in app.error)
+    assert _job_caption(app) == ""
+
+
+def test_form_values_survive_a_page_switch(app_env):
+    app = open_page("pages/1_Train.py")
+    app.number_input(key="train_epochs").set_value(7).run()
+    app.switch_page("Home.py").run()
+    app.switch_page("pages/1_Train.py").run()
+    assert app.number_input(key="train_epochs").value == 7
