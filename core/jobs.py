@@ -153,7 +153,8 @@ class TrainingJobs:
             )
             self._update(state="saving")
             record = self._store.save(result)
-            self._store.set_active(record.run_id)
+            if result.status != "diverged":  # A model whose loss overflowed predicts nonsense.
+                self._store.set_active(record.run_id)
             self._update(
                 state="done", run_id=record.run_id, status=result.status, test_accuracy=result.test_accuracy
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -181,6 +181,7 @@ def train(
     on_batch: Callable[[BatchProgress], None] | None = None,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainingResult:
     """Trains `config.architecture` on `data` and scores it on the test set.
 
@@ -191,6 +192,7 @@ def train(
         on_epoch: called after every epoch, on the training thread.
         should_stop: polled after every batch; True ends training after that batch, and the
             partly trained model is still returned (status "stopped").
+        callbacks: extra Keras callbacks (the benchmark scores the test set after each epoch).
 
     Raises:
         ValueError: the config is invalid or the data too small for it.
@@ -215,7 +217,7 @@ def train(
         _dataset(split.x_train, split.y_train, config, training=True),
         validation_data=_dataset(split.x_validation, split.y_validation, config, training=False),
         epochs=config.epochs,
-        callbacks=[progress],
+        callbacks=[progress, *callbacks],
         shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
         verbose=0,
     )

@@ -74,7 +74,12 @@ def draw_job(was_running: bool) -> None:
     columns[2].metric("Validation loss", f"{last.val_loss:.4f}" if last else "–")
     columns[3].metric("Elapsed", f"{snapshot.elapsed_s:.0f} s")
     st.plotly_chart(learning_curves(snapshot.history, snapshot.batch_losses, snapshot.batches_per_epoch), key="train_curves")
-    if snapshot.state == "done":
+    if snapshot.state == "done" and snapshot.status == "diverged":
+        st.warning(
+            f"Training stopped: the loss became NaN or infinite, usually a learning rate too high for this optimizer. "
+            f"The run was saved as **{snapshot.run_id}** (diverged) but not made active."
+        )
+    elif snapshot.state == "done":
         st.success(f"Saved run **{snapshot.run_id}** ({snapshot.status}) and made it active: test accuracy {snapshot.test_accuracy:.2%}.")
         st.metric("Test accuracy", f"{snapshot.test_accuracy:.2%}")
     elif snapshot.state == "failed":
