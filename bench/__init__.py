@@ -1,0 +1,1 @@
+"""Benchmarks that measure trained models on real handwriting, outside MNIST; never used for training."""

@@ -1,0 +1,385 @@
+"""How well a trained model reads real handwriting: pendigits as canvas drawings, Semeion as photos.
+
+Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. The datasets are
+for measuring only: nothing here trains on them or tunes anything on their labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+# TensorFlow's C++ start-up chatter would bury the table; set before anything imports it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import cv2
+import numpy as np
+
+from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
+from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
+from core.runs import MODEL_FILE, SHIPPED_RUN_DIR, RunStore, default_runs_dir
+
+if TYPE_CHECKING:
+    import keras
+
+DATA_DIR = Path("/work/shared/data")
+PENDIGITS_FILE = DATA_DIR / "pendigits" / "pendigits-orig.tra"
+SEMEION_FILE = DATA_DIR / "semeion" / "semeion.data"
+
+DEFAULT_STROKE_WIDTH = 18
+DEFAULT_FILL = 0.7
+STROKE_WIDTHS = (8, 12, 18, 24, 30)  # at DEFAULT_FILL
+FILLS = (0.3, 0.5, 0.7, 0.9)  # at DEFAULT_STROKE_WIDTH
+SUBSET_SEED = 0
+TOP_CONFUSIONS = 5
+NO_PREDICTION = -1  # stands for "the pipeline found no ink", which always counts as wrong
+
+
+@dataclass(frozen=True)
+class SetResult:
+    """Accuracy of the model on one rendering of one dataset."""
+
+    name: str
+    dataset: str  # "pendigits" or "semeion"
+    rendering: str  # "canvas", "photo" or "plain resize"
+    stroke_width: int | None  # pendigits only
+    fill: float | None  # pendigits only
+    n: int
+    correct: int
+    no_ink: int  # digits the pipeline rejected as blank, counted wrong
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.n if self.n else float("nan")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Model inputs for a stack of digits, through the MNIST recipe and, optionally, a plain resize."""
+
+    recipe: np.ndarray  # (n, 28, 28) float32 in [0, 1]; zeros where no ink was found
+    plain: np.ndarray | None  # (n, 28, 28) float32 in [0, 1], or None when not asked for
+    no_ink: np.ndarray  # (n,) bool
+
+
+def resolve_model_path(model: Path | None) -> Path:
+    """The `.keras` file to measure: `model` (a file or a run folder), else the active run, else the shipped one.
+
+    The default run store is only read if its folder exists, so measuring never creates `runs/`.
+
+    Raises:
+        ValueError: no model was given and none is installed.
+    """
+    if model is not None:
+        return model / MODEL_FILE if model.is_dir() else model
+    runs_dir = default_runs_dir()
+    if runs_dir.is_dir():
+        store = RunStore(runs_dir)
+        active = store.active_run_id()
+        if active is not None:
+            return store.get(active).path / MODEL_FILE
+    shipped = SHIPPED_RUN_DIR / MODEL_FILE
+    if shipped.is_file():
+        return shipped
+    raise ValueError("no trained model found: run `python -m core train` first or pass --model")
+
+
+def balanced_subset(labels: np.ndarray, limit: int | None, seed: int = SUBSET_SEED) -> np.ndarray:
+    """Indices of a class-balanced, reproducible subset of at most `limit` items, in dataset order.
+
+    Each class gets `limit // classes` items, the first `limit % classes` classes one more (fewer if a class
+    runs out), drawn by a seeded shuffle so every writer can appear, not just the first few in the file.
+
+    Args:
+        labels: `(n,)` integer labels.
+        limit: the subset's size; None or >= n keeps everything.
+        seed: seeds the shuffle.
+
+    Returns:
+        `(m,)` int64 sorted indices into `labels`.
+
+    Raises:
+        ValueError: `limit` is not positive.
+    """
+    if limit is None or limit >= len(labels):
+        return np.arange(len(labels))
+    if limit <= 0:
+        raise ValueError(f"limit must be positive, got {limit}.")
+    order = np.random.default_rng(seed).permutation(len(labels))  # (n,)
+    classes = np.unique(labels)
+    chosen = []
+    for rank, label in enumerate(classes):
+        quota = limit // len(classes) + (rank < limit % len(classes))
+        chosen.append(order[labels[order] == label][:quota])
+    return np.sort(np.concatenate(chosen))
+
+
+def plain_resize(image: np.ndarray) -> np.ndarray:
+    """The naive baseline: grey, ink made bright, the whole picture squashed to 28x28. No crop, no centring.
+
+    Returns:
+        `(28, 28)` float32 in [0, 1].
+    """
+    bright = normalise_polarity(to_grayscale(image))  # (H, W) uint8, ink bright
+    return cv2.resize(bright, (28, 28), interpolation=cv2.INTER_AREA).astype(np.float32) / np.float32(255.0)
+
+
+def prepare(images: Iterable[np.ndarray], count: int, *, with_plain: bool = False) -> Inputs:
+    """Runs every picture through `preprocess_digit` (and the plain baseline), one at a time.
+
+    Pictures come from an iterable so a 280x280 RGBA canvas never has to be held for thousands of digits.
+
+    Args:
+        images: `count` uint8 pictures, each any shape `preprocess_digit` takes.
+        count: how many pictures `images` yields.
+        with_plain: also compute `plain_resize` inputs.
+
+    Raises:
+        ValueError: `images` yields a different number of pictures than `count`.
+    """
+    recipe = np.zeros((count, 28, 28), np.float32)
+    plain = np.zeros((count, 28, 28), np.float32) if with_plain else None
+    no_ink = np.zeros(count, bool)
+    index = -1
+    for index, image in enumerate(images):
+        if index >= count:
+            raise ValueError(f"More than the {count} pictures announced.")
+        try:
+            recipe[index] = preprocess_digit(image).model_input
+        except NoInkError:
+            no_ink[index] = True
+        if plain is not None:
+            plain[index] = plain_resize(image)
+    if index + 1 != count:
+        raise ValueError(f"Expected {count} pictures, got {index + 1}.")
+    return Inputs(recipe=recipe, plain=plain, no_ink=no_ink)
+
+
+def predict_labels(model: keras.Model, inputs: np.ndarray, no_ink: np.ndarray | None = None) -> np.ndarray:
+    """The model's digit for each input, `NO_PREDICTION` where the pipeline found no ink.
+
+    Returns:
+        `(n,)` int64.
+    """
+    from core.inference import predict_probabilities
+
+    predictions = predict_probabilities(model, inputs).argmax(axis=1)  # (n,), batched by 1,000 inside
+    if no_ink is not None:
+        predictions[no_ink] = NO_PREDICTION
+    return predictions
+
+
+def per_class_accuracy(labels: np.ndarray, predictions: np.ndarray) -> dict[int, float]:
+    """Share of each true class read correctly (recall), for the classes present."""
+    return {int(label): float((predictions[labels == label] == label).mean()) for label in np.unique(labels)}
+
+
+def top_confusions(labels: np.ndarray, predictions: np.ndarray, count: int = TOP_CONFUSIONS) -> list[dict[str, int]]:
+    """The most frequent (true, predicted) mistakes, most frequent first; ties by true then predicted digit.
+
+    Digits the pipeline rejected (`NO_PREDICTION`) are not confusions and are left out.
+    """
+    wrong = (labels != predictions) & (predictions != NO_PREDICTION)
+    pairs, counts = np.unique(np.stack([labels[wrong], predictions[wrong]], axis=1), axis=0, return_counts=True)
+    order = sorted(range(len(counts)), key=lambda i: (-counts[i], pairs[i][0], pairs[i][1]))[:count]
+    return [{"true": int(pairs[i][0]), "predicted": int(pairs[i][1]), "count": int(counts[i])} for i in order]
+
+
+def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray, *, count: int = 40,
+                 columns: int = 10, zoom: int = 3) -> np.ndarray:
+    """Tiles the model inputs of the first `count` mistakes, round-robin over true classes, captioned "true>pred".
+
+    Returns:
+        `(rows * (28 * zoom + 14), columns * 28 * zoom)` uint8 grey; an empty `(0, width)` image if none failed.
+    """
+    wrong = np.flatnonzero(labels != predictions)
+    by_class = [list(wrong[labels[wrong] == label]) for label in range(10)]
+    picked: list[int] = []
+    while len(picked) < count and any(by_class):
+        for queue in by_class:
+            if queue and len(picked) < count:
+                picked.append(queue.pop(0))
+    side, caption = 28 * zoom, 14
+    rows = -(-len(picked) // columns)
+    grid = np.zeros((rows * (side + caption), columns * side), np.uint8)
+    for slot, index in enumerate(picked):
+        top, left = (slot // columns) * (side + caption), (slot % columns) * side
+        tile = cv2.resize((inputs[index] * 255).astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST)
+        grid[top : top + side, left : left + side] = tile
+        cv2.rectangle(grid, (left, top), (left + side - 1, top + side - 1), 90, 1)  # tiles stay apart
+        predicted = "-" if predictions[index] == NO_PREDICTION else str(predictions[index])
+        cv2.putText(grid, f"{labels[index]}>{predicted}", (left + 4, top + side + 11),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.4, 255, 1, cv2.LINE_AA)
+    return grid
+
+
+def _pen_canvases(digits: Sequence[PenDigit], stroke_width: int, fill: float) -> Iterable[np.ndarray]:
+    return (rasterise_pen_digit(digit, stroke_width=stroke_width, fill=fill) for digit in digits)
+
+
+def _score(name: str, dataset: str, rendering: str, labels: np.ndarray, predictions: np.ndarray,
+           no_ink: np.ndarray | None = None, stroke_width: int | None = None, fill: float | None = None) -> SetResult:
+    rejected = 0 if no_ink is None else int(no_ink.sum())
+    return SetResult(name, dataset, rendering, stroke_width, fill, len(labels), int((predictions == labels).sum()),
+                     rejected)
+
+
+def _class_summary(labels: np.ndarray, predictions: np.ndarray) -> dict:
+    return {"per_class_accuracy": per_class_accuracy(labels, predictions),
+            "top_confusions": top_confusions(labels, predictions)}
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    """Every figure of one benchmark run, plus the arrays needed to draw its mistakes."""
+
+    sets: tuple[SetResult, ...]  # canvas variations, then Semeion photos, then the plain-resize baselines
+    pendigits_default: dict  # per_class_accuracy and top_confusions at the default pen
+    semeion_photo: dict  # the same for Semeion photos
+    failures: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (inputs, labels, predictions) per dataset
+
+
+def run_benchmark(model: keras.Model, *, limit: int | None = None,
+                  log: Callable[[str], None] = lambda _: None) -> BenchmarkReport:
+    """Measures `model` on pendigits canvases (several pens and sizes), Semeion photos and both baselines.
+
+    Args:
+        model: the classifier to measure.
+        limit: a class-balanced subset of this many digits per dataset (None: all).
+        log: receives one progress line per rendering.
+
+    Raises:
+        ValueError: a dataset file is malformed.
+        OSError: a dataset file cannot be read.
+    """
+    pen_all = parse_pendigits(PENDIGITS_FILE)
+    pen_digits = [pen_all[i] for i in balanced_subset(np.array([digit.label for digit in pen_all]), limit)]
+    pen_labels = np.array([digit.label for digit in pen_digits])  # (n,)
+    default = (DEFAULT_STROKE_WIDTH, DEFAULT_FILL)
+    # Each series varies one setting around the default, so the default is measured once and listed in both.
+    series = [default] + [(width, DEFAULT_FILL) for width in STROKE_WIDTHS] + [(DEFAULT_STROKE_WIDTH, f) for f in FILLS]
+
+    sets: list[SetResult] = []
+    baselines: list[SetResult] = []
+    measured: dict[tuple[int, float], SetResult] = {}
+    for width, fill in series:
+        if (width, fill) in measured:
+            sets.append(measured[(width, fill)])
+            continue
+        started = time.perf_counter()
+        inputs = prepare(_pen_canvases(pen_digits, width, fill), len(pen_digits), with_plain=(width, fill) == default)
+        predictions = predict_labels(model, inputs.recipe, inputs.no_ink)
+        suffix = " (default)" if (width, fill) == default else ""
+        result = _score(f"pendigits canvas, width {width}, fill {fill}{suffix}", "pendigits", "canvas", pen_labels,
+                        predictions, inputs.no_ink, width, fill)
+        measured[(width, fill)] = result
+        sets.append(result)
+        if inputs.plain is not None:
+            pen_default = (inputs.recipe, pen_labels, predictions)
+            baselines.append(_score(f"pendigits plain resize, width {width}, fill {fill}", "pendigits",
+                                    "plain resize", pen_labels, predict_labels(model, inputs.plain),
+                                    stroke_width=width, fill=fill))
+        log(f"pendigits width {width} fill {fill}: {result.accuracy:.2%} ({time.perf_counter() - started:.1f} s)")
+
+    started = time.perf_counter()
+    bitmaps, semeion_labels_all = parse_semeion(SEMEION_FILE)
+    chosen = balanced_subset(semeion_labels_all, limit)
+    semeion_labels = semeion_labels_all[chosen].astype(np.int64)  # (m,)
+    # Seeding by the digit's row in the file gives each digit the same photo with or without --limit.
+    photos = (semeion_as_photo(bitmaps[i], seed=int(i)) for i in chosen)
+    semeion_inputs = prepare(photos, len(chosen), with_plain=True)
+    semeion_predictions = predict_labels(model, semeion_inputs.recipe, semeion_inputs.no_ink)
+    sets.append(_score("semeion photo", "semeion", "photo", semeion_labels, semeion_predictions, semeion_inputs.no_ink))
+    baselines.append(_score("semeion plain resize", "semeion", "plain resize", semeion_labels,
+                            predict_labels(model, semeion_inputs.plain)))
+    log(f"semeion photo: {sets[-1].accuracy:.2%} ({time.perf_counter() - started:.1f} s)")
+
+    return BenchmarkReport(
+        sets=tuple(sets + baselines),
+        pendigits_default=_class_summary(pen_default[1], pen_default[2]),
+        semeion_photo=_class_summary(semeion_labels, semeion_predictions),
+        failures=(pen_default, (semeion_inputs.recipe, semeion_labels, semeion_predictions)),
+    )
+
+
+def markdown_table(results: Sequence[SetResult]) -> str:
+    """The figures as a markdown table: set, n, accuracy (and rejected digits when there are any)."""
+    lines = ["| set | n | accuracy |", "| --- | ---: | ---: |"]
+    for result in results:
+        rejected = f" ({result.no_ink} no ink)" if result.no_ink else ""
+        lines.append(f"| {result.name} | {result.n} | {result.accuracy:.2%}{rejected} |")
+    return "\n".join(lines)
+
+
+def _class_lines(title: str, summary: dict) -> list[str]:
+    per_class = " ".join(f"{label}:{accuracy:.0%}" for label, accuracy in summary["per_class_accuracy"].items())
+    confusions = ", ".join(f"{c['true']}→{c['predicted']} ×{c['count']}" for c in summary["top_confusions"])
+    return [f"{title} per-class accuracy: {per_class}", f"{title} top confusions: {confusions or 'none'}"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.realworld", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run, "
+                        "else the shipped model)")
+    parser.add_argument("--limit", type=int, help="a class-balanced, reproducible subset of N digits per dataset")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write every figure to this JSON file")
+    parser.add_argument("--failures", type=Path, metavar="PNG",
+                        help="save the model inputs of some mistakes (pendigits, then semeion) as a grid")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the benchmark and prints the table; returns the exit status (2 for bad input)."""
+    args = build_parser().parse_args(argv)
+    command = shlex.join(["python", "-m", "bench.realworld", *(sys.argv[1:] if argv is None else argv)])
+    if args.limit is not None and args.limit <= 0:
+        print("error: --limit must be positive", file=sys.stderr)
+        return 2
+    try:
+        model_path = resolve_model_path(args.model)
+        from core.inference import load_model  # TensorFlow loads here, after the cheap checks.
+
+        model = load_model(model_path)
+        started = time.perf_counter()
+        report = run_benchmark(model, limit=args.limit, log=lambda line: print(line, file=sys.stderr, flush=True))
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - started
+
+    print(f"model: {model_path}")
+    print(markdown_table(report.sets))
+    print()
+    print("\n".join(_class_lines("pendigits default", report.pendigits_default)))
+    print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
+    print(f"({elapsed:.0f} s)", file=sys.stderr)
+
+    if args.failures is not None:
+        grids = [failure_grid(*failure) for failure in report.failures]
+        separator = np.full((6, grids[0].shape[1]), 128, np.uint8)  # a grey bar between the two datasets
+        cv2.imwrite(str(args.failures), np.vstack([grids[0], separator, grids[1]]))
+    if args.json is not None:
+        document = {
+            "command": command,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "model": str(model_path.resolve()),
+            "limit": args.limit,
+            "seconds": round(elapsed, 1),
+            "sets": [{**asdict(result), "accuracy": result.accuracy} for result in report.sets],
+            "pendigits_default": report.pendigits_default,
+            "semeion_photo": report.semeion_photo,
+        }
+        args.json.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
