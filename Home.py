@@ -49,6 +49,7 @@ pages = (
     ("pages/3_Confusion_matrix.py", "Confusion matrix", "🧮", "which digits are confused, per-class precision and recall"),
     ("pages/4_Feature_maps.py", "Feature maps", "🔬", "what each convolution layer sees"),
     ("pages/5_Predict.py", "Predict", "🎨", "draw a digit or upload photos"),
+    ("pages/6_Runs.py", "Runs", "🗂️", "compare, activate, download or delete trained models"),
 )
 for path, label, icon, help_text in pages:
     st.page_link(path, label=f"{label}: {help_text}", icon=icon)

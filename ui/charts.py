@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -141,4 +142,24 @@ def single_channel(activations: np.ndarray, title: str) -> go.Figure:
     figure = go.Figure(go.Heatmap(z=activations, colorscale="Viridis", hovertemplate="x %{x}, y %{y}: %{z:.3f}<extra></extra>"))
     figure.update_yaxes(autorange="reversed", scaleanchor="x")
     figure.update_layout(title=title, height=320, width=360, margin=dict(t=40, b=0, l=0, r=0))
+    return figure
+
+
+def compare_curves(histories: dict[str, Sequence[EpochMetrics]]) -> go.Figure:
+    """Validation loss and accuracy of several runs overlaid, one colour per run."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Validation loss", "Validation accuracy"))
+    palette = plotly.colors.qualitative.Plotly
+    for number, (run_id, history) in enumerate(histories.items()):
+        epochs = [metrics.epoch for metrics in history]
+        line = dict(color=palette[number % len(palette)])
+        figure.add_trace(go.Scatter(x=epochs, y=[m.val_loss for m in history], name=run_id, legendgroup=run_id, line=line), row=1, col=1)
+        figure.add_trace(
+            go.Scatter(
+                x=epochs, y=[m.val_accuracy for m in history], name=run_id, legendgroup=run_id, showlegend=False, line=line
+            ),
+            row=1,
+            col=2,
+        )
+    figure.update_xaxes(title_text="epoch")
+    figure.update_layout(height=340, margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h", y=-0.25))
     return figure
