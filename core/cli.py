@@ -120,7 +120,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = RunStore(args.runs_dir or default_runs_dir())
     record = store.save(result)
     if result.status == "diverged":
-        print("warning: the loss became NaN or infinite (learning rate too high?); the run is not activated", file=err)
+        print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not activated", file=err)
     elif not args.no_activate:
         store.set_active(record.run_id)
     print(

@@ -29,6 +29,15 @@ MAX_WORKING_SIDE = 1024
 """Larger images are shrunk to this before thresholding: the result is 20 px tall, and a 12 MP photo
 would otherwise cost ~100 ms and make every step image heavy to display."""
 
+STROKE_TARGET = 0.12
+"""Stroke width as a share of the digit's longest side: MNIST's median (p10 0.084, p90 0.164)."""
+
+STROKE_RANGE = (0.07, 0.17)
+"""Outside this share a stroke is thinned or thickened to `STROKE_TARGET`; inside, it is left alone."""
+
+STROKE_MIN_SIDE = 40
+"""Crops smaller than this are left alone: at MNIST's own size a one-pixel erosion is too coarse."""
+
 _DILATE_KERNEL = np.ones((3, 3), np.uint8)
 
 
@@ -60,30 +69,64 @@ def preprocess_digit(image: np.ndarray) -> PreprocessedDigit:
             dark ink on light, and ink on transparent pixels all work.
 
     Returns:
-        The steps "original", "grayscale", "thresholded", "cropped", "20px box", "centred 28x28", and
-        the model input.
+        The steps "original", "grayscale", "thresholded", "cropped", "stroke width", "20px box",
+        "centred 28x28", and the model input.
 
     Raises:
         NoInkError: No digit could be found (blank, uniform, or only specks).
         ValueError: `image` is not a uint8 array of one of the shapes above.
     """
     _check_image(image)
-    gray = _limit_size(to_grayscale(image))  # (h, w) uint8, h and w <= MAX_WORKING_SIDE
+    gray = working_grayscale(image)  # (h, w) uint8, h and w <= MAX_WORKING_SIDE
     bright = normalise_polarity(gray)  # (h, w) uint8, ink bright on dark
     thresholded = suppress_background(bright, ink_mask(bright))  # (h, w) uint8, background 0
     cropped = crop_to_ink(thresholded)  # (ink height, ink width) uint8
-    boxed = stretch_to_full_range(fit_to_box(cropped, BOX_SIZE))  # longest side 20, uint8, peak 255
-    centred = centre_by_mass(place_in_frame(boxed, FRAME_SIZE))  # (28, 28) uint8
-    model_input = centred.astype(np.float32) / np.float32(255.0)  # (28, 28) float32 in [0, 1]
+    finishing_steps, model_input = finish_digit(cropped)
     steps = (
         PreprocessStep("original", image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image),
         PreprocessStep("grayscale", gray),
         PreprocessStep("thresholded", thresholded),
         PreprocessStep("cropped", cropped),
+        *finishing_steps,
+    )
+    return PreprocessedDigit(steps=steps, model_input=model_input)
+
+
+def finish_digit(cropped: np.ndarray) -> tuple[tuple[PreprocessStep, ...], np.ndarray]:
+    """Turns one cropped digit into the model input: the second half of the MNIST recipe.
+
+    Shared by `preprocess_digit` and `core.segmentation`, so a digit cut out of a row of digits is
+    finished exactly like a digit drawn alone.
+
+    Args:
+        cropped: `(H, W)` uint8, ink bright on 0, cropped to the ink (see `crop_to_ink`).
+
+    Returns:
+        The steps "stroke width", "20px box" and "centred 28x28", and the `(28, 28)` float32 model
+        input in [0, 1].
+
+    Raises:
+        NoInkError: `cropped` holds no ink.
+    """
+    stroked = crop_to_ink(normalise_stroke_width(cropped))  # (h, w) uint8, stroke width MNIST-like
+    boxed = stretch_to_full_range(fit_to_box(stroked, BOX_SIZE))  # longest side 20, uint8, peak 255
+    centred = centre_by_mass(place_in_frame(boxed, FRAME_SIZE))  # (28, 28) uint8
+    model_input = centred.astype(np.float32) / np.float32(255.0)  # (28, 28) float32 in [0, 1]
+    steps = (
+        PreprocessStep("stroke width", stroked),
         PreprocessStep("20px box", boxed),
         PreprocessStep("centred 28x28", centred),
     )
-    return PreprocessedDigit(steps=steps, model_input=model_input)
+    return steps, model_input
+
+
+def working_grayscale(image: np.ndarray) -> np.ndarray:
+    """One grey channel (see `to_grayscale`), shrunk so its longest side is at most `MAX_WORKING_SIDE`.
+
+    Raises:
+        ValueError: `image` has an unsupported shape or dtype.
+    """
+    return _limit_size(to_grayscale(image))
 
 
 def to_grayscale(image: np.ndarray) -> np.ndarray:
@@ -238,6 +281,45 @@ def crop_to_ink(image: np.ndarray) -> np.ndarray:
     if width == 0 or height == 0:
         raise NoInkError("No digit found: the image is blank. Draw a digit, or upload a picture of one.")
     return image[y : y + height, x : x + width]
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary mask in pixels: a ribbon of length L and width w has area L*w
+    and a perimeter of about 2L, so w = 2 * area / perimeter (holes' edges count as perimeter)."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
+    return 2.0 * float(np.count_nonzero(mask)) / max(perimeter, 1.0)
+
+
+def normalise_stroke_width(image: np.ndarray) -> np.ndarray:
+    """Thins a marker-thick digit or thickens a hairline one toward MNIST's stroke width.
+
+    A small digit drawn with a wide pen fills its loops once scaled to 20 px (a 4 turns into a 9), and
+    a hairline fades to grey; MNIST's strokes are about 12% of the digit's longest side. Grey-level
+    erosion and dilation keep the anti-aliased edge.
+
+    Args:
+        image: `(H, W)` uint8 cropped digit, ink bright on 0.
+
+    Returns:
+        `(H', W')` uint8, the same digit with its stroke width brought into `STROKE_RANGE` (unchanged
+        when already inside it, or when thinning would erase it).
+    """
+    mask = image >= 128
+    longest = max(image.shape)
+    width = stroke_width(mask)
+    share = width / longest  # (p10, p90) of MNIST: (0.084, 0.164)
+    if longest < STROKE_MIN_SIDE or STROKE_RANGE[0] <= share <= STROKE_RANGE[1] or not mask.any():
+        return image
+    radius = round(abs(width - STROKE_TARGET * longest) / 2)
+    if radius == 0:
+        return image
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    if share > STROKE_RANGE[1]:
+        thinned = cv2.erode(image, kernel)
+        return thinned if (thinned >= 128).any() else image
+    padded = cv2.copyMakeBorder(image, radius, radius, radius, radius, cv2.BORDER_CONSTANT, value=0)
+    return cv2.dilate(padded, kernel)
 
 
 def fit_to_box(image: np.ndarray, box_size: int = BOX_SIZE) -> np.ndarray:

@@ -21,6 +21,7 @@ import numpy as np
 
 from core.config import TrainingConfig
 from core.progress import EpochMetrics
+from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
 
 if TYPE_CHECKING:
     import keras
@@ -61,6 +62,7 @@ class RunRecord:
     created_at: str  # ISO 8601, UTC
     data_source: str
     shipped: bool
+    unsure_threshold: float  # below this confidence the app answers "not sure"
 
     @property
     def label(self) -> str:
@@ -115,6 +117,7 @@ def read_run(path: Path, *, shipped: bool = False) -> RunRecord:
             created_at=str(summary["created_at"]),
             data_source=str(summary["data_source"]),
             shipped=shipped,
+            unsure_threshold=float(summary.get("unsure_threshold", DEFAULT_UNSURE_THRESHOLD)),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"summary.json or config.json is unreadable ({error})") from error
@@ -125,9 +128,9 @@ def _weights_only_copy(model: keras.Model) -> keras.Model:
 
     Runs are for inference and inspection, never resumed, so the optimizer slots are dead weight.
     """
-    import keras
-
-    copy = keras.models.clone_model(model)
+    # Rebuilt from its config, not keras.models.clone_model: Keras 3 compiles a clone of a compiled
+    # model, so the copy would carry (and save) a fresh set of optimizer slots.
+    copy = type(model).from_config(model.get_config())
     copy.set_weights(model.get_weights())
     return copy
 
@@ -271,6 +274,7 @@ class RunStore:
                     # Milliseconds: runs saved within one second must still list newest first.
                     "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                     "data_source": result.data_source,
+                    "unsure_threshold": result.unsure_threshold,
                 },
             )
             os.rename(temporary, self.root / run_id)

@@ -22,6 +22,7 @@ from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities
 from core.progress import BatchProgress, EpochMetrics
+from core.uncertainty import fit_unsure_threshold
 
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
 # batches; a running mean this high means the weights blew up, even when batch norm keeps it finite.
@@ -40,6 +41,7 @@ class TrainingResult:
     duration_s: float
     status: str  # "completed", "stopped" or "diverged"
     data_source: str
+    unsure_threshold: float  # confidence floor fitted on the validation digits
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, tra
     def to_tensors(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0  # (b, 28, 28, 1) float32 in [0, 1]
         if augmenter is not None:
-            x = augmenter(x, training=True)
+            x = augmenter(x)
         return x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)
 
     return dataset.map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
@@ -222,6 +224,7 @@ def train(
         verbose=0,
     )
     duration = progress.elapsed()
+    validation_probabilities = predict_probabilities(model, split.x_validation)  # (v, 10)
     test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, 10)
     test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
     status = "diverged" if progress.diverged else "stopped" if progress.stopped else "completed"
@@ -234,4 +237,5 @@ def train(
         duration_s=duration,
         status=status,
         data_source=data.source,
+        unsure_threshold=fit_unsure_threshold(validation_probabilities),
     )

@@ -76,7 +76,7 @@ def draw_job(was_running: bool) -> None:
     st.plotly_chart(learning_curves(snapshot.history, snapshot.batch_losses, snapshot.batches_per_epoch), key="train_curves")
     if snapshot.state == "done" and snapshot.status == "diverged":
         st.warning(
-            f"Training stopped: the loss became NaN or infinite, usually a learning rate too high for this optimizer. "
+            f"Training stopped: the loss became NaN, infinite or exploded, usually a learning rate too high for this optimizer. "
             f"The run was saved as **{snapshot.run_id}** (diverged) but not made active."
         )
     elif snapshot.state == "done":

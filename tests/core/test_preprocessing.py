@@ -30,7 +30,7 @@ from core.preprocessing import (
     to_grayscale,
 )
 
-STEP_NAMES = ("original", "grayscale", "thresholded", "cropped", "20px box", "centred 28x28")
+STEP_NAMES = ("original", "grayscale", "thresholded", "cropped", "stroke width", "20px box", "centred 28x28")
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "core" / "assets" / "mnist_sample.npz"
 
 
@@ -135,7 +135,7 @@ def test_steps_are_named_and_displayable() -> None:
         assert step.image.dtype == np.uint8
         assert step.image.ndim == 2 or step.image.shape[2] in (3, 4)
     assert result.steps[-1].image.shape == (28, 28)
-    assert max(result.steps[4].image.shape) == 20
+    assert max(next(step for step in result.steps if step.name == "20px box").image.shape) == 20
     np.testing.assert_allclose(result.model_input * 255, result.steps[-1].image, atol=1e-3)
 
 
@@ -406,3 +406,36 @@ def test_centre_by_mass_never_wraps_or_cuts_ink() -> None:
     expected = np.zeros_like(frame)
     expected[8:28, 5:25] = frame[4:24, 4:24]
     np.testing.assert_array_equal(centred, expected)
+
+
+def _ring(size: int, thickness: int) -> np.ndarray:
+    """A white ring ("0") of the given outer size and pen width, on a black 280x280 canvas."""
+    canvas = np.zeros((280, 280), np.uint8)
+    radius = (size - thickness) // 2
+    cv2.circle(canvas, (140, 140), radius, 255, thickness, lineType=cv2.LINE_AA)
+    return canvas
+
+
+@pytest.mark.parametrize("size, thickness", [(84, 26), (100, 30), (240, 4), (200, 5)])
+def test_stroke_width_is_brought_into_mnist_range(size: int, thickness: int) -> None:
+    from core.preprocessing import STROKE_RANGE, normalise_stroke_width, stroke_width
+
+    cropped = crop_to_ink(_ring(size, thickness))
+    before = stroke_width(cropped >= 128) / max(cropped.shape)
+    assert not STROKE_RANGE[0] <= before <= STROKE_RANGE[1], "the case must start outside the range"
+    after_image = crop_to_ink(normalise_stroke_width(cropped))
+    after = stroke_width(after_image >= 128) / max(after_image.shape)
+    assert STROKE_RANGE[0] <= after <= STROKE_RANGE[1]
+
+
+def test_stroke_width_estimate_matches_a_drawn_bar() -> None:
+    from core.preprocessing import stroke_width
+
+    bar = np.zeros((300, 100), np.uint8)
+    bar[20:280, 40:60] = 255  # a 20 px wide, 260 px long stroke
+    assert stroke_width(bar > 0) == pytest.approx(20, rel=0.1)
+
+
+def test_a_thick_small_ring_keeps_its_hole() -> None:
+    model_input = preprocess_digit(_ring(84, 26)).model_input
+    assert model_input[14, 14] < 0.2, "thinning must reopen the loop a fat pen had nearly closed"

@@ -1,0 +1,58 @@
+"""Deciding when the model is not sure: a confidence floor fitted on each run's validation digits.
+
+A softmax always names a digit, even for a letter or a scribble. Below the floor we say "not sure"
+and show the two likeliest digits instead of pretending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+UNSURE_QUANTILE = 0.005
+"""Share of the validation digits allowed under the floor: real digits rarely get a "?"."""
+
+DEFAULT_UNSURE_THRESHOLD = 0.5
+"""Floor for runs saved before thresholds were fitted."""
+
+
+def fit_unsure_threshold(validation_probabilities: np.ndarray) -> float:
+    """The confidence below which only `UNSURE_QUANTILE` of real (validation) digits fall.
+
+    Args:
+        validation_probabilities: (n, 10) probabilities of held-out MNIST digits.
+
+    Raises:
+        ValueError: no validation probabilities.
+    """
+    if len(validation_probabilities) == 0:
+        raise ValueError("Cannot fit a confidence floor on zero validation digits.")
+    confidence = validation_probabilities.max(axis=1)  # (n,)
+    return float(np.quantile(confidence, UNSURE_QUANTILE))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to tell the user about one input."""
+
+    digit: int | None  # None when not sure
+    confidence: float  # probability of the likeliest digit
+    runner_up: int  # second likeliest digit
+    runner_up_probability: float
+
+    @property
+    def label(self) -> str:
+        return "?" if self.digit is None else str(self.digit)
+
+
+def judge(probabilities: np.ndarray, threshold: float) -> Verdict:
+    """A verdict from one (10,) probability vector and the run's confidence floor."""
+    first, second = np.argsort(probabilities)[::-1][:2]
+    confidence = float(probabilities[first])
+    return Verdict(
+        digit=int(first) if confidence >= threshold else None,
+        confidence=confidence,
+        runner_up=int(second),
+        runner_up_probability=float(probabilities[second]),
+    )

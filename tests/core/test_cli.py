@@ -1,0 +1,249 @@
+"""Tests for core.cli, run as a user runs it: `python -m core ...` in a subprocess from the project root."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.runs import MODEL_FILE, RUNS_ENV_VAR, SHIPPED_RUN_DIR, RunStore
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def run_cli(*args: str | Path, runs_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, RUNS_ENV_VAR: str(runs_dir), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("DIGIT_LAB_MNIST", None)
+    return subprocess.run(
+        [sys.executable, "-m", "core", *map(str, args)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def fields(line: str) -> dict[str, str]:
+    """`key=value key=value` into a dict."""
+    return dict(part.split("=", 1) for part in line.split())
+
+
+def draw_one(path: Path) -> Path:
+    """A thick dark vertical bar on white paper, like a "1" photographed on a page."""
+    paper = np.full((160, 120, 3), 255, np.uint8)  # (h, w, 3) BGR white
+    cv2.line(paper, (60, 25), (58, 135), (20, 20, 20), thickness=14)
+    assert cv2.imwrite(str(path), paper)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """One `train` run on the bundled sample, shared by the tests that need a saved model."""
+    runs_dir = tmp_path_factory.mktemp("cli") / "runs"
+    completed = run_cli(
+        "train", "--sample", "--arch", "fast", "--epochs", "1", "--train-size", "1500", runs_dir=runs_dir
+    )
+    return completed, runs_dir
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("images")
+    not_an_image = folder / "notes.png"
+    not_an_image.write_text("this is a text file, not a picture\n", encoding="utf-8")
+    blank = folder / "blank.png"
+    assert cv2.imwrite(str(blank), np.full((50, 50), 255, np.uint8))
+    return {
+        "png": draw_one(folder / "one.png"),
+        "jpg": draw_one(folder / "one.jpg"),
+        "not_an_image": not_an_image,
+        "blank": blank,
+        "missing": folder / "missing.png",
+    }
+
+
+def assert_no_traceback(completed: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in completed.stderr, completed.stderr
+    assert "Traceback" not in completed.stdout
+
+
+def prediction_lines(stdout: str) -> dict[str, tuple[int, float]]:
+    predictions = {}
+    for line in stdout.splitlines():
+        path, digit, confidence = line.split("\t")
+        predictions[path] = (int(digit), float(confidence))
+    return predictions
+
+
+# ----------------------------------------------------------------------------- train
+
+
+@pytest.mark.slow
+def test_train_prints_epochs_and_the_saved_run(trained):
+    completed, runs_dir = trained
+    assert completed.returncode == EXIT_OK, completed.stderr
+    assert_no_traceback(completed)
+    lines = completed.stdout.splitlines()
+    # stdout is machine-readable: one line per epoch, then the result; progress goes to stderr.
+    assert len(lines) == 2, completed.stdout
+    epoch = fields(lines[0])
+    assert epoch["epoch"] == "1"
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "elapsed_s"):
+        float(epoch[key])
+    assert 0 <= float(epoch["accuracy"]) <= 1 and 0 <= float(epoch["val_accuracy"]) <= 1
+    assert float(epoch["elapsed_s"]) > 0
+
+    result = fields(lines[1])
+    assert 0 <= float(result["test_accuracy"]) <= 1
+    assert result["status"] == "completed"
+    run = Path(result["run"])
+    assert run.parent == runs_dir
+    assert (run / MODEL_FILE).is_file()
+    assert "data: sample" in completed.stderr
+
+
+@pytest.mark.slow
+def test_train_makes_the_new_run_active(trained):
+    completed, runs_dir = trained
+    run = Path(fields(completed.stdout.splitlines()[-1])["run"])
+    store = RunStore(runs_dir, shipped_dir=None)
+    assert store.active_run_id() == run.name
+    record = store.get(run.name)
+    assert record.config.epochs == 1 and record.config.train_size == 1500
+    assert record.data_source == "sample"
+
+
+@pytest.mark.slow
+def test_a_diverged_run_is_saved_but_not_activated(tmp_path):
+    runs_dir = tmp_path / "runs"
+    completed = run_cli(
+        *("train", "--sample", "--arch", "fast", "--epochs", "1", "--train-size", "500", "--batch-size", "64"),
+        *("--optimizer", "sgd", "--learning-rate", "10", "--schedule", "constant"),
+        runs_dir=runs_dir,
+    )
+    assert completed.returncode == EXIT_OK, completed.stderr
+    assert_no_traceback(completed)
+    result = fields(completed.stdout.splitlines()[-1])
+    assert result["status"] == "diverged"
+    assert (Path(result["run"]) / MODEL_FILE).is_file()
+    assert "warning:" in completed.stderr
+    assert not (runs_dir / "active.json").exists()
+
+
+# ----------------------------------------------------------------------------- predict
+
+
+@pytest.mark.slow
+def test_predict_prints_one_line_per_image(trained, images):
+    _, runs_dir = trained
+    completed = run_cli("predict", "--runs-dir", runs_dir, images["png"], images["jpg"], runs_dir=runs_dir)
+    assert completed.returncode == EXIT_OK, completed.stderr
+    assert_no_traceback(completed)
+    predictions = prediction_lines(completed.stdout)
+    assert list(predictions) == [str(images["png"]), str(images["jpg"])]
+    for digit, confidence in predictions.values():
+        assert 0 <= digit <= 9
+        assert 0 <= confidence <= 1
+    assert not [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+
+
+@pytest.mark.slow
+def test_predict_with_a_run_folder_as_model(trained, images, tmp_path):
+    completed, _ = trained
+    run = Path(fields(completed.stdout.splitlines()[-1])["run"])
+    # An empty runs folder: the model must come from --model alone.
+    result = run_cli("predict", "--model", run, images["png"], runs_dir=tmp_path / "empty")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert list(prediction_lines(result.stdout)) == [str(images["png"])]
+
+
+@pytest.mark.slow
+def test_predict_reports_bad_files_and_still_predicts_the_good_one(trained, images):
+    _, runs_dir = trained
+    completed = run_cli(
+        "predict", "--runs-dir", runs_dir, images["not_an_image"], images["png"], images["missing"], runs_dir=runs_dir
+    )
+    assert completed.returncode == EXIT_FAILURE
+    assert_no_traceback(completed)
+    assert list(prediction_lines(completed.stdout)) == [str(images["png"])]
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2, completed.stderr
+    assert errors[0].startswith(f"error: {images['not_an_image']}: ")
+    assert errors[1].startswith(f"error: {images['missing']}: ")
+    assert "No such file" in errors[1]
+
+
+def test_predict_with_only_bad_files_fails_cleanly(images, tmp_path):
+    # Exit 1 (bad files, shipped model found) or 2 (no model at all): either way errors, no traceback.
+    completed = run_cli("predict", images["blank"], images["missing"], runs_dir=tmp_path / "runs")
+    assert completed.returncode == (EXIT_FAILURE if SHIPPED_RUN_DIR.is_dir() else EXIT_USAGE)
+    assert_no_traceback(completed)
+    assert completed.stdout == ""
+    assert "error: " in completed.stderr
+
+
+@pytest.mark.skipif(SHIPPED_RUN_DIR.is_dir(), reason="the shipped model is always there to fall back on")
+def test_predict_without_any_model(images, tmp_path):
+    completed = run_cli("predict", images["png"], runs_dir=tmp_path / "runs")
+    assert completed.returncode == EXIT_USAGE
+    assert_no_traceback(completed)
+    assert "no trained model found" in completed.stderr
+
+
+@pytest.mark.skipif(not SHIPPED_RUN_DIR.is_dir(), reason="no shipped model in this checkout")
+def test_predict_with_no_runs_uses_the_shipped_model(images, tmp_path):
+    completed = run_cli("predict", images["png"], runs_dir=tmp_path / "runs")
+    assert completed.returncode == EXIT_OK, completed.stderr
+    assert_no_traceback(completed)
+    ((digit, confidence),) = prediction_lines(completed.stdout).values()
+    # The shipped model is fully trained: a clear bar is a confident "1".
+    assert digit == 1 and confidence > 0.5
+
+
+def test_predict_with_a_missing_model_file(images, tmp_path):
+    completed = run_cli("predict", "--model", tmp_path / "nothing.keras", images["png"], runs_dir=tmp_path / "runs")
+    assert completed.returncode == EXIT_FAILURE
+    assert_no_traceback(completed)
+    assert "does not exist" in completed.stderr
+
+
+# ----------------------------------------------------------------------------- usage errors
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "usage:"),
+        (["train", "--arch", "resnet", "--sample"], "resnet"),
+        (["train", "--epochs", "0", "--sample"], "Epochs"),
+        (["train", "--epochs", "three"], "invalid int value"),
+        (["train", "--learning-rate", "nan", "--sample"], "Learning rate"),
+        (["train", "--sample", "--train-size", "100", "--batch-size", "512"], "Batch size"),
+        (["predict"], "usage:"),
+        (["fly"], "invalid choice"),
+    ],
+    ids=[
+        "no-args",
+        "unknown-arch",
+        "zero-epochs",
+        "epochs-not-a-number",
+        "nan-learning-rate",
+        "batch-too-big",
+        "predict-no-images",
+        "unknown-command",
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(args, message, tmp_path):
+    completed = run_cli(*args, runs_dir=tmp_path / "runs")
+    assert completed.returncode == EXIT_USAGE
+    assert_no_traceback(completed)
+    assert message in completed.stderr
+    assert completed.stdout == ""
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
