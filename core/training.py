@@ -20,13 +20,15 @@ from core.architectures import NUM_CLASSES, get_architecture
 from core.augmentation import build_augmenter
 from core.config import TrainingConfig
 from core.data import MnistData
-from core.inference import predict_probabilities
+from core.inference import predict_probabilities, to_model_input
 from core.progress import BatchProgress, EpochMetrics
 from core.uncertainty import fit_unsure_threshold
 
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
 # batches; a running mean this high means the weights blew up, even when batch norm keeps it finite.
 DIVERGED_LOSS = 1_000.0
+# Fewer optimizer steps than this leave batch-norm statistics unsettled: see settle_batch_norm.
+SETTLED_STEPS = 300
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,21 @@ class _ProgressCallback(keras.callbacks.Callback):
             self.on_epoch(metrics)
 
 
+def settle_batch_norm(model: keras.Model, images: np.ndarray, batches: int = 60, batch_size: int = 128) -> None:
+    """Re-estimates batch-norm moving statistics with weight-free forward passes.
+
+    With momentum 0.9 the moving mean and variance need ~50 updates to forget their initial
+    values: a short run (a small training set, one epoch) would otherwise score near chance at
+    inference although it trained well. Training-mode forward passes update the statistics only.
+    """
+    if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers):
+        return
+    rng = np.random.default_rng(0)
+    for _ in range(batches):
+        batch = images[rng.integers(0, len(images), batch_size)]  # (b, 28, 28) uint8
+        model(to_model_input(batch), training=True)
+
+
 def train(
     config: TrainingConfig,
     data: MnistData,
@@ -223,6 +240,8 @@ def train(
         shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
         verbose=0,
     )
+    if steps_per_epoch * len(progress.history) < SETTLED_STEPS and not progress.diverged:
+        settle_batch_norm(model, split.x_train)
     duration = progress.elapsed()
     validation_probabilities = predict_probabilities(model, split.x_validation)  # (v, 10)
     test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, 10)

@@ -356,3 +356,10 @@ def test_build_optimizer_accepts_a_whole_number_learning_rate():
     for schedule in ("constant", "one-cycle"):
         optimizer = build_optimizer(TrainingConfig(optimizer="adadelta", learning_rate=1, schedule=schedule), 10)
         assert learning_rate_at(optimizer, 0) > 0
+
+
+def test_a_few_steps_of_batch_norm_training_still_score_above_chance(sample_data):
+    """Seven optimizer steps cannot settle batch-norm statistics by themselves (chance: 0.10)."""
+    config = TrainingConfig.for_architecture("fast", epochs=1, train_size=2000)  # recipe batch 256
+    result = train(config, sample_data)
+    assert result.test_accuracy > 0.4
