@@ -5,8 +5,8 @@ import streamlit as st
 from ui.resources import get_data
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Digit Lab", page_icon="✍️", layout="wide")
-st.title("✍️ Digit Lab")
+st.set_page_config(page_title="Digit Lab", page_icon=":material/draw:", layout="wide")
+st.title("Digit Lab")
 st.write(
     "Train a convolutional network on MNIST's handwritten digits, watch it learn, see where and why "
     "it fails, and test it live by drawing a digit. Everything runs on this machine."
@@ -44,12 +44,12 @@ st.image([data.x_test[index] for index in range(10)], caption=[f"label {data.y_t
 
 st.subheader("Explore")
 pages = (
-    ("pages/1_Train.py", "Train", "🏋️", "train an architecture and watch the curves live"),
-    ("pages/2_Misclassified.py", "Misclassified", "❌", "browse the test images the model gets wrong"),
-    ("pages/3_Confusion_matrix.py", "Confusion matrix", "🧮", "which digits are confused, per-class precision and recall"),
-    ("pages/4_Feature_maps.py", "Feature maps", "🔬", "what each convolution layer sees"),
-    ("pages/5_Predict.py", "Predict", "🎨", "draw a digit or upload photos"),
-    ("pages/6_Runs.py", "Runs", "🗂️", "compare, activate, download or delete trained models"),
+    ("pages/1_Train.py", "Train", ":material/model_training:", "train an architecture and watch the curves live"),
+    ("pages/2_Misclassified.py", "Misclassified", ":material/error:", "browse the test images the model gets wrong"),
+    ("pages/3_Confusion_matrix.py", "Confusion matrix", ":material/grid_on:", "which digits are confused, per-class precision and recall"),
+    ("pages/4_Feature_maps.py", "Feature maps", ":material/biotech:", "what each convolution layer sees"),
+    ("pages/5_Predict.py", "Predict", ":material/brush:", "draw a digit or upload photos"),
+    ("pages/6_Runs.py", "Runs", ":material/folder_open:", "compare, activate, download or delete trained models"),
 )
 for path, label, icon, help_text in pages:
     st.page_link(path, label=f"{label}: {help_text}", icon=icon)

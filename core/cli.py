@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
     train.add_argument("--no-activate", action="store_true", help="do not make the new run the active model")
 
-    predict = commands.add_parser("predict", help="print the digit in each image")
+    predict = commands.add_parser("predict", help="print the digits in each image, read as one number")
     predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run)")
     predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
@@ -88,7 +88,13 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # Ctrl-C ends training at the next batch and still saves the run, marked "stopped".
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
+    last_shown = [0.0]
+
     def on_batch(progress) -> None:
+        # A line per batch would flood a log file; twice a second is plenty for a person.
+        if progress.elapsed_s - last_shown[0] < 0.5 and progress.batch < progress.batches_per_epoch:
+            return
+        last_shown[0] = progress.elapsed_s
         print(
             f"\repoch {progress.epoch}/{config.epochs} batch {progress.batch}/{progress.batches_per_epoch} "
             f"loss {progress.loss:.4f} {progress.images_per_second:,.0f} img/s",
@@ -155,19 +161,20 @@ def _resolve_model_path(args: argparse.Namespace) -> Path:
 
 def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.images import decode_image
-    from core.preprocessing import preprocess_digit
+    from core.segmentation import segment_digits
 
     try:
         model_path = _resolve_model_path(args)
     except ValueError as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
-    # Decode and preprocess every file before loading TensorFlow, so bad files fail fast.
-    inputs = []
+    # Decode and segment every file before loading TensorFlow, so bad files fail fast.
+    inputs = []  # (path, the (28, 28) model inputs of its digits in reading order)
     failed = False
     for path in args.images:
         try:
-            inputs.append((path, preprocess_digit(decode_image(path.read_bytes(), name=path.name)).model_input))
+            digits = segment_digits(decode_image(path.read_bytes(), name=path.name))
+            inputs.append((path, [digit.digit.model_input for digit in digits]))
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             print(f"error: {path}: {reason}", file=err)
@@ -182,9 +189,16 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ValueError as error:
             print(f"error: {error}", file=err)
             return EXIT_FAILURE
-        probabilities = predict_probabilities(model, np.stack([image for _, image in inputs]))  # (n, 10)
-        for (path, _), row in zip(inputs, probabilities):
-            print(f"{path}\t{int(row.argmax())}\t{float(row.max()):.4f}", file=out, flush=True)
+        # One model call for every digit of every image: the per-call overhead dominates small batches.
+        batch = np.stack([image for _, images in inputs for image in images])  # (digits, 28, 28) float32
+        probabilities = predict_probabilities(model, batch)  # (digits, 10)
+        start = 0
+        for path, images in inputs:
+            rows = probabilities[start : start + len(images)]  # (this image's digits, 10)
+            start += len(images)
+            number = "".join(str(int(row.argmax())) for row in rows)
+            # A number is only as certain as its least certain digit.
+            print(f"{path}\t{number}\t{float(rows.max(axis=1).min()):.4f}", file=out, flush=True)
     return EXIT_FAILURE if failed else EXIT_OK
 
 

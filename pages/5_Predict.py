@@ -8,8 +8,8 @@ from core.preprocessing import NoInkError, preprocess_digit
 from ui.predict_view import show_prediction
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Predict · Digit Lab", page_icon="🎨", layout="wide")
-st.title("🎨 Predict")
+st.set_page_config(page_title="Predict · Digit Lab", page_icon=":material/brush:", layout="wide")
+st.title("Predict")
 run = render_sidebar()
 if run is None:
     st.info("No model yet: train one on the Train page.")
