@@ -1,0 +1,310 @@
+"""Split a picture of several digits (a row of them, or several lines) into single digits.
+
+Each digit is cut out and finished with the same MNIST recipe `preprocess_digit` uses, so a digit in a
+number reaches the model exactly as it would if it had been drawn alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from core.preprocessing import (
+    PreprocessedDigit,
+    PreprocessStep,
+    crop_to_ink,
+    finish_digit,
+    ink_mask,
+    normalise_polarity,
+    stroke_width,
+    suppress_background,
+    working_grayscale,
+)
+
+OVERLAP_SHARE = 0.5
+"""Pieces whose horizontal extents overlap by this share of the narrower one can be one digit."""
+
+INTERSECTION_SHARE = 0.2
+"""Pieces whose bounding boxes intersect by this share of the smaller box are one digit (the two halves
+of a 4 or a 7 that was not closed); neighbouring digits' boxes at most graze each other."""
+
+BREAK_GAP_STROKES = 1.0
+"""Horizontally overlapping pieces stacked this many stroke widths apart or closer are one digit with a
+broken stroke; further apart, they are digits on different lines."""
+
+FRAGMENT_STROKES = 3.0
+"""A piece less tall than this many stroke widths is a fragment (a dash, a dot, a detached flag or bar):
+no digit is that flat."""
+
+HAIRLINE_STROKES = 0.8
+"""A piece narrower than this share of the stroke width is a fragment: a stray hairline, not a stroke."""
+
+FRAGMENT_SHARE = 0.35
+"""A piece whose longest side is under this share of the tallest digit's height is a fragment too."""
+
+NEAR_STROKES = 1.5
+"""A fragment this many stroke widths or closer to another piece joins the nearest one; further away,
+it is a speck and is dropped."""
+
+LINE_OVERLAP_SHARE = 0.5
+"""A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
+
+_DILATE_KERNEL = np.ones((3, 3), np.uint8)
+
+
+@dataclass(frozen=True)
+class DigitBox:
+    """Where one digit sits, in the pixel coordinates of the image passed to `segment_digits`."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    line: int  # 0-based text line, top to bottom
+
+
+@dataclass(frozen=True)
+class SegmentedDigit:
+    """One digit of a multi-digit picture: its place, and the pipeline's images and model input."""
+
+    box: DigitBox
+    digit: PreprocessedDigit
+
+
+def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
+    """Finds every digit in a picture and prepares each one for the model.
+
+    Ink blobs are grouped into digits: blobs whose horizontal extents overlap and that touch or nearly
+    touch vertically are one digit (a 5's detached flag, a 4 drawn in two strokes, a broken stroke), and
+    small fragments join the nearest blob; lone specks are dropped. Digits whose vertical extents overlap
+    form a text line.
+
+    Args:
+        image: uint8 `(H, W)` grey, `(H, W, 3)` RGB or `(H, W, 4)` RGBA, any size; light ink on dark or
+            dark ink on light, as for `preprocess_digit`.
+
+    Returns:
+        The digits in reading order: lines top to bottom, each line left to right. Each digit's steps
+        carry the names `preprocess_digit` uses, cut to the digit's box.
+
+    Raises:
+        NoInkError: No digit could be found (blank, uniform, or only specks).
+        ValueError: `image` is not a uint8 array of one of the shapes above.
+    """
+    gray = working_grayscale(image)  # (h, w) uint8, validates the image
+    bright = normalise_polarity(gray)  # (h, w) uint8, ink bright on dark
+    mask = ink_mask(bright)  # (h, w) uint8 255 on ink, raises NoInkError
+    thresholded = suppress_background(bright, mask)  # (h, w) uint8, background 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
+    group_of_piece = group_pieces(piece_boxes, stroke_width(mask > 0))  # (pieces,) int, -1 dropped
+    group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
+    ordered = reading_order(group_boxes)  # [(group, line)]
+
+    # Label 0 is the background; pixels of dropped pieces map to -1 like it.
+    group_of_label = np.concatenate([[-1], group_of_piece]).astype(np.int32)
+    scale_x = image.shape[1] / gray.shape[1]
+    scale_y = image.shape[0] / gray.shape[0]
+    original = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+    digits = []
+    for group, line in ordered:
+        left, top, right, bottom = (int(value) for value in group_boxes[group])
+        # One pixel of margin keeps the anti-aliased rim that `suppress_background` kept around the ink.
+        window = np.s_[max(top - 1, 0) : bottom + 1, max(left - 1, 0) : right + 1]
+        own = (group_of_label[labels[window]] == group).astype(np.uint8)  # (wh, ww) 1 on this digit
+        rim = cv2.dilate(own, _DILATE_KERNEL)
+        # Masking to this digit's own blobs keeps a neighbour's stroke out of its cut-out.
+        cut = cv2.bitwise_and(thresholded[window], thresholded[window], mask=rim)  # (wh, ww) uint8
+        cropped = crop_to_ink(cut)  # (ink height, ink width) uint8
+        finishing_steps, model_input = finish_digit(cropped)
+        box = _original_box(left, top, right, bottom, scale_x, scale_y, image.shape, line)
+        steps = (
+            PreprocessStep("original", original[box.top : box.top + box.height, box.left : box.left + box.width].copy()),
+            PreprocessStep("grayscale", gray[window].copy()),
+            PreprocessStep("thresholded", cut),
+            PreprocessStep("cropped", cropped),
+            *finishing_steps,
+        )
+        digits.append(SegmentedDigit(box=box, digit=PreprocessedDigit(steps=steps, model_input=model_input)))
+    return digits
+
+
+def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
+    """Decides which ink blobs belong to the same digit, from their bounding boxes alone.
+
+    First, blobs that overlap horizontally by `OVERLAP_SHARE` and are at most `BREAK_GAP_STROKES` stroke
+    widths apart vertically are merged, repeatedly, as their merged boxes grow. Then each fragment joins
+    the nearest group within `NEAR_STROKES` stroke widths; a fragment only ever joins one group, so a
+    fragment lying between two digits cannot weld them together. Fragments left alone are dropped, unless
+    nothing but fragments was found: then everything is one digit, as `preprocess_digit` would see it.
+
+    Args:
+        boxes: `(n, 4)` int blob boxes as left, top, right, bottom (right and bottom exclusive).
+        stroke: typical stroke width in pixels (see `stroke_width`).
+
+    Returns:
+        `(n,)` int group of each blob, numbered 0.. without gaps; -1 for dropped specks.
+    """
+    count = len(boxes)
+    group_of_piece = np.arange(count)
+    stroke = max(stroke, 1.0)
+
+    while True:  # Merging can make a box overlap a neighbour it did not before; stop when nothing changes.
+        group_boxes = _group_boxes(boxes, group_of_piece)  # (groups, 4)
+        links = _stacked(group_boxes, stroke)  # (groups, groups) bool
+        if not links.any():
+            break
+        group_of_piece = _merge(group_of_piece, np.argwhere(links))
+
+    group_boxes = _group_boxes(boxes, group_of_piece)
+    solid = ~_fragments(group_boxes, stroke, minimum_side=0.0)
+    heights = group_boxes[:, 3] - group_boxes[:, 1]
+    minimum_side = FRAGMENT_SHARE * float(heights[solid].max() if solid.any() else heights.max())
+
+    while True:  # Chains of fragments (a dashed stroke) join up one link per round.
+        group_boxes = _group_boxes(boxes, group_of_piece)
+        fragments = np.flatnonzero(_fragments(group_boxes, stroke, minimum_side))
+        if len(group_boxes) < 2 or len(fragments) == 0:
+            break
+        gaps = _box_gaps(group_boxes)  # (groups, groups) float, inf on the diagonal
+        nearest = gaps[fragments].argmin(axis=1)  # (fragments,)
+        close = gaps[fragments, nearest] <= NEAR_STROKES * stroke
+        if not close.any():
+            break
+        group_of_piece = _merge(group_of_piece, np.stack([fragments[close], nearest[close]], axis=1))
+
+    keep = ~_fragments(_group_boxes(boxes, group_of_piece), stroke, minimum_side)
+    if not keep.any():
+        return np.zeros(count, int)
+    new_number = np.where(keep, np.cumsum(keep) - 1, -1)  # (groups,) kept groups renumbered 0..
+    return new_number[group_of_piece]
+
+
+def _fragments(boxes: np.ndarray, stroke: float, minimum_side: float) -> np.ndarray:
+    """Which boxes are too flat, too thin or too small to be a digit on their own: `(n,)` bool."""
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    return (
+        (heights < FRAGMENT_STROKES * stroke)
+        | (widths < HAIRLINE_STROKES * stroke)
+        | (np.maximum(widths, heights) < minimum_side)
+    )
+
+
+def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
+    """Sorts digit boxes into text lines, top to bottom, and each line left to right.
+
+    A digit joins the line its vertical extent overlaps most, if that overlap is at least
+    `LINE_OVERLAP_SHARE` of the shorter of the two; otherwise it starts a new line.
+
+    Args:
+        boxes: `(n, 4)` int digit boxes as left, top, right, bottom.
+
+    Returns:
+        `(index into boxes, line number)` for every box, in reading order.
+    """
+    lines: list[list[int]] = []
+    extents: list[list[int]] = []  # [top, bottom] of each line so far
+    centres_y = (boxes[:, 1] + boxes[:, 3]) / 2
+    for index in np.argsort(centres_y, kind="stable"):
+        top, bottom = int(boxes[index, 1]), int(boxes[index, 3])
+        best, best_overlap = -1, 0.0
+        for number, (line_top, line_bottom) in enumerate(extents):
+            overlap = min(bottom, line_bottom) - max(top, line_top)
+            needed = LINE_OVERLAP_SHARE * min(bottom - top, line_bottom - line_top)
+            if overlap >= needed and overlap > best_overlap:
+                best, best_overlap = number, overlap
+        if best < 0:
+            lines.append([int(index)])
+            extents.append([top, bottom])
+        else:
+            lines[best].append(int(index))
+            extents[best] = [min(top, extents[best][0]), max(bottom, extents[best][1])]
+    line_order = sorted(range(len(lines)), key=lambda number: float(np.mean(centres_y[lines[number]])))
+    ordered = []
+    for line_number, line in enumerate(line_order):
+        centres_x = (boxes[lines[line], 0] + boxes[lines[line], 2]) / 2
+        ordered.extend((lines[line][position], line_number) for position in np.argsort(centres_x, kind="stable"))
+    return ordered
+
+
+def _corners(stats: np.ndarray) -> np.ndarray:
+    """OpenCV's (x, y, width, height) rows as (left, top, right, bottom), right and bottom exclusive."""
+    boxes = stats.astype(np.int64)  # (n, 4)
+    return np.stack([boxes[:, 0], boxes[:, 1], boxes[:, 0] + boxes[:, 2], boxes[:, 1] + boxes[:, 3]], axis=1)
+
+
+def _group_boxes(boxes: np.ndarray, group_of_piece: np.ndarray) -> np.ndarray:
+    """The bounding box of each group's pieces; groups numbered 0..g-1, pieces in group -1 ignored."""
+    kept = group_of_piece >= 0
+    groups = int(group_of_piece.max()) + 1 if kept.any() else 0
+    result = np.empty((groups, 4), np.int64)
+    result[:, :2] = np.iinfo(np.int64).max
+    result[:, 2:] = np.iinfo(np.int64).min
+    np.minimum.at(result[:, 0], group_of_piece[kept], boxes[kept, 0])
+    np.minimum.at(result[:, 1], group_of_piece[kept], boxes[kept, 1])
+    np.maximum.at(result[:, 2], group_of_piece[kept], boxes[kept, 2])
+    np.maximum.at(result[:, 3], group_of_piece[kept], boxes[kept, 3])
+    return result
+
+
+def _stacked(boxes: np.ndarray, stroke: float) -> np.ndarray:
+    """Pairs of boxes that overlap horizontally and touch, overlap or nearly touch vertically, or that
+    intersect by `INTERSECTION_SHARE` of the smaller box: `(n, n)` bool, False on the diagonal."""
+    left, top, right, bottom = (boxes[:, column] for column in range(4))
+    x_overlap = np.minimum(right[:, None], right[None, :]) - np.maximum(left[:, None], left[None, :])
+    narrower = np.minimum((right - left)[:, None], (right - left)[None, :])
+    y_gap = np.maximum(top[:, None], top[None, :]) - np.minimum(bottom[:, None], bottom[None, :])
+    stacked = (x_overlap >= OVERLAP_SHARE * narrower) & (y_gap <= BREAK_GAP_STROKES * stroke)
+    areas = (right - left) * (bottom - top)  # (n,)
+    intersection = np.maximum(x_overlap, 0) * np.maximum(-y_gap, 0)  # (n, n)
+    crossed = intersection >= INTERSECTION_SHARE * np.minimum(areas[:, None], areas[None, :])
+    links = stacked | crossed
+    np.fill_diagonal(links, False)
+    return links
+
+
+def _box_gaps(boxes: np.ndarray) -> np.ndarray:
+    """Euclidean distance between every two boxes (0 when they touch or overlap), inf on the diagonal."""
+    left, top, right, bottom = (boxes[:, column] for column in range(4))
+    x_gap = np.maximum(0, np.maximum(left[:, None] - right[None, :], left[None, :] - right[:, None]))
+    y_gap = np.maximum(0, np.maximum(top[:, None] - bottom[None, :], top[None, :] - bottom[:, None]))
+    gaps = np.hypot(x_gap, y_gap)  # (n, n) float
+    np.fill_diagonal(gaps, np.inf)
+    return gaps
+
+
+def _merge(group_of_piece: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Joins the groups named in `pairs` (union-find) and renumbers the groups 0.. without gaps."""
+    parent = list(range(int(group_of_piece.max()) + 1))
+
+    def root(group: int) -> int:
+        while parent[group] != group:
+            parent[group] = parent[parent[group]]
+            group = parent[group]
+        return group
+
+    for first, second in pairs:
+        parent[root(int(first))] = root(int(second))
+    roots = np.array([root(group) for group in range(len(parent))])
+    _, renumbered = np.unique(roots, return_inverse=True)
+    return renumbered[group_of_piece]
+
+
+def _original_box(
+    left: int, top: int, right: int, bottom: int, scale_x: float, scale_y: float, shape: tuple[int, ...], line: int
+) -> DigitBox:
+    """A working-size box mapped back onto the original image (it differs when a big image was shrunk)."""
+    height, width = shape[:2]
+    original_left = min(int(np.floor(left * scale_x)), width - 1)
+    original_top = min(int(np.floor(top * scale_y)), height - 1)
+    original_right = max(min(int(np.ceil(right * scale_x)), width), original_left + 1)
+    original_bottom = max(min(int(np.ceil(bottom * scale_y)), height), original_top + 1)
+    return DigitBox(
+        left=original_left,
+        top=original_top,
+        width=original_right - original_left,
+        height=original_bottom - original_top,
+        line=line,
+    )

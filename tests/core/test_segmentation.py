@@ -1,0 +1,451 @@
+"""Tests for core.segmentation: numbers and lines of digits are split into single digits in reading order."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.preprocessing import NoInkError, preprocess_digit
+from core.segmentation import DigitBox, SegmentedDigit, group_pieces, reading_order, segment_digits
+
+MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "core" / "assets" / "mnist_sample.npz"
+STEP_NAMES = ("original", "grayscale", "thresholded", "cropped", "stroke width", "20px box", "centred 28x28")
+TOLERANCE = 3
+"""Pixels a box may differ from the drawing's own: the faintest anti-aliased edge falls below the threshold."""
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive) of a drawing's ink
+
+
+def _ink_box(image: np.ndarray) -> Box:
+    x, y, width, height = cv2.boundingRect(image)
+    return x, y, x + width, y + height
+
+
+def _write(
+    text: str, size: tuple[int, int] = (280, 280), origin: tuple[int, int] = (12, 170), scale: float = 2.4, thickness: int = 12
+) -> tuple[np.ndarray, list[Box]]:
+    """Writes `text` with a thick Hershey font, white on black, one character at a time.
+
+    Returns:
+        The `(height, width)` uint8 canvas and the ink box of every character, left to right.
+    """
+    canvas = np.zeros(size, np.uint8)
+    boxes = []
+    x, y = origin
+    for character in text:
+        layer = np.zeros(size, np.uint8)
+        cv2.putText(layer, character, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness, cv2.LINE_AA)
+        boxes.append(_ink_box(layer))
+        canvas = np.maximum(canvas, layer)
+        (advance, _), _ = cv2.getTextSize(character, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+        x += advance
+    return canvas, boxes
+
+
+def _paper(canvas: np.ndarray) -> np.ndarray:
+    """The same drawing as dark ink on white paper, RGB."""
+    return np.repeat((255 - canvas)[..., None], 3, axis=2)
+
+
+def _transparent_canvas(canvas: np.ndarray) -> np.ndarray:
+    """The drawing canvas widget's output: white strokes whose alpha is the ink, transparent elsewhere."""
+    return np.dstack([np.full(canvas.shape + (3,), 255, np.uint8), canvas])
+
+
+def _assert_box_matches(box: DigitBox, drawn: Box, scale: float = 1.0) -> None:
+    left, top, right, bottom = drawn
+    tolerance = TOLERANCE * max(scale, 1.0)
+    assert abs(box.left - left) <= tolerance, (box, drawn)
+    assert abs(box.top - top) <= tolerance, (box, drawn)
+    assert abs(box.left + box.width - right) <= tolerance, (box, drawn)
+    assert abs(box.top + box.height - bottom) <= tolerance, (box, drawn)
+
+
+def _count_blobs(image: np.ndarray) -> int:
+    count, _ = cv2.connectedComponents((image > 127).astype(np.uint8), connectivity=8)
+    return count - 1
+
+
+# ----------------------------------------------------------------------------- pieces of one digit
+
+
+def _five_in_pieces(canvas: np.ndarray, left: int = 60, top: int = 40, thickness: int = 16) -> None:
+    """A 5 whose flag, stem and belly are three separate strokes, as a hurried hand draws it."""
+    cv2.line(canvas, (left + 30, top), (left + 120, top), 255, thickness, cv2.LINE_AA)  # flag
+    cv2.line(canvas, (left + 15, top + 26), (left + 10, top + 85), 255, thickness, cv2.LINE_AA)  # stem
+    cv2.ellipse(canvas, (left + 60, top + 135), (55, 50), 0, -150, 140, 255, thickness, cv2.LINE_AA)  # belly
+
+
+def _seven_in_pieces(canvas: np.ndarray, left: int = 70, top: int = 50, thickness: int = 16) -> None:
+    """A continental 7: top bar, stem and crossbar drawn apart, none touching."""
+    cv2.line(canvas, (left, top), (left + 120, top), 255, thickness, cv2.LINE_AA)  # top bar
+    cv2.line(canvas, (left + 130, top + 25), (left + 50, top + 180), 255, thickness, cv2.LINE_AA)  # stem
+    cv2.line(canvas, (left + 30, top + 95), (left + 60, top + 95), 255, thickness, cv2.LINE_AA)  # crossbar
+
+
+def _four_in_two_strokes(canvas: np.ndarray, left: int = 60, top: int = 40, thickness: int = 16) -> None:
+    """A 4 drawn as an L-shaped stroke and a separate upright that stops short of the crossbar."""
+    cv2.line(canvas, (left + 60, top), (left, top + 120), 255, thickness, cv2.LINE_AA)
+    cv2.line(canvas, (left, top + 120), (left + 150, top + 120), 255, thickness, cv2.LINE_AA)
+    cv2.line(canvas, (left + 110, top + 10), (left + 110, top + 92), 255, thickness, cv2.LINE_AA)
+    cv2.line(canvas, (left + 110, top + 148), (left + 110, top + 200), 255, thickness, cv2.LINE_AA)
+
+
+def _broken_one(canvas: np.ndarray, left: int = 140, top: int = 40, thickness: int = 18) -> None:
+    """A 1 whose stroke has a 10 px gap in the middle (the pen skipped); line caps add thickness / 2."""
+    cv2.line(canvas, (left, top), (left, top + 90), 255, thickness, cv2.LINE_AA)
+    cv2.line(canvas, (left, top + 90 + thickness + 10), (left, top + 200), 255, thickness, cv2.LINE_AA)
+
+
+def _broken_zero(canvas: np.ndarray, left: int = 80, top: int = 40, thickness: int = 16) -> None:
+    """A 0 left open at the top and with a skip on the right side."""
+    centre, axes = (left + 60, top + 100), (60, 100)
+    cv2.ellipse(canvas, centre, axes, 0, -75, 5, 255, thickness, cv2.LINE_AA)
+    cv2.ellipse(canvas, centre, axes, 0, 30, 260, 255, thickness, cv2.LINE_AA)
+
+
+def _dashed_one(canvas: np.ndarray, left: int = 140, top: int = 40, thickness: int = 10) -> None:
+    """A 1 drawn as a dashed line: short dashes with dot-like 8 px gaps."""
+    for dash_top in range(top, top + 200, 26):
+        cv2.line(canvas, (left, dash_top), (left, dash_top + 8), 255, thickness, cv2.LINE_AA)
+
+
+PIECEWISE_DIGITS = {
+    "5-flag-stem-belly-apart": _five_in_pieces,
+    "7-bar-stem-crossbar-apart": _seven_in_pieces,
+    "4-in-two-strokes": _four_in_two_strokes,
+    "1-broken-stroke": _broken_one,
+    "0-broken-stroke": _broken_zero,
+    "1-dashed": _dashed_one,
+}
+
+
+@pytest.mark.parametrize("case", PIECEWISE_DIGITS)
+def test_a_digit_in_separate_pieces_stays_one_digit(case: str) -> None:
+    canvas = np.zeros((280, 280), np.uint8)
+    PIECEWISE_DIGITS[case](canvas)
+    assert _count_blobs(canvas) >= 2  # the drawing really is in pieces
+
+    digits = segment_digits(canvas)
+
+    assert len(digits) == 1
+    _assert_box_matches(digits[0].box, _ink_box(canvas))
+    # All pieces go to the model: the single-digit pipeline, which keeps every blob, gives the same input.
+    np.testing.assert_array_equal(digits[0].digit.model_input, preprocess_digit(canvas).model_input)
+
+
+@pytest.mark.parametrize("case", ["5-flag-stem-belly-apart", "7-bar-stem-crossbar-apart", "1-broken-stroke"])
+def test_pieces_do_not_weld_a_digit_to_its_neighbours(case: str) -> None:
+    # The digit in pieces sits between two whole digits, each about one stroke width away.
+    canvas = np.zeros((280, 560), np.uint8)
+    PIECEWISE_DIGITS[case](canvas, left=200 if case != "1-broken-stroke" else 270)
+    left_digit = np.zeros_like(canvas)
+    cv2.ellipse(left_digit, (120, 140), (50, 100), 0, 0, 360, 255, 16, cv2.LINE_AA)  # a 0 ending at x ~ 178
+    right_digit = np.zeros_like(canvas)
+    cv2.line(right_digit, (370, 40), (370, 240), 255, 16, cv2.LINE_AA)  # a 1 starting at x ~ 362
+    canvas = np.maximum(canvas, np.maximum(left_digit, right_digit))
+
+    digits = segment_digits(canvas)
+
+    assert len(digits) == 3
+    _assert_box_matches(digits[0].box, _ink_box(left_digit))
+    _assert_box_matches(digits[2].box, _ink_box(right_digit))
+
+
+# ----------------------------------------------------------------------------- rows and lines
+
+
+@pytest.mark.parametrize(
+    "dress",
+    [lambda canvas: canvas, _paper, _transparent_canvas],
+    ids=["white-on-black", "dark-on-paper", "transparent-canvas"],
+)
+@pytest.mark.parametrize("text", ["2024", "1379", "5680"])
+def test_a_row_of_digits_comes_out_left_to_right(text: str, dress) -> None:
+    canvas, drawn = _write(text)
+
+    digits = segment_digits(dress(canvas))
+
+    assert len(digits) == len(text)
+    for digit, box in zip(digits, drawn):
+        assert digit.box.line == 0
+        _assert_box_matches(digit.box, box)
+
+
+def test_each_digit_of_a_row_is_the_digit_drawn_alone() -> None:
+    canvas, drawn = _write("2024")
+
+    digits = segment_digits(canvas)
+
+    for character, digit, box in zip("2024", digits, drawn):
+        alone = np.zeros_like(canvas)
+        alone[box[1] - 5 : box[3] + 5, box[0] - 5 : box[2] + 5] = canvas[box[1] - 5 : box[3] + 5, box[0] - 5 : box[2] + 5]
+        reference = preprocess_digit(alone).model_input
+        # The only difference: alone, the ink is scaled to its own brightest pixels, here to all four digits'.
+        np.testing.assert_allclose(digit.digit.model_input, reference, atol=3 / 255, err_msg=character)
+
+
+def test_two_lines_are_read_top_to_bottom_then_left_to_right() -> None:
+    canvas = np.zeros((300, 300), np.uint8)
+    top_line, top_boxes = _write("12", size=(300, 300), origin=(40, 120), scale=3.0)
+    bottom_line, bottom_boxes = _write("34", size=(300, 300), origin=(40, 250), scale=3.0)
+    canvas = np.maximum(top_line, bottom_line)
+
+    digits = segment_digits(_paper(canvas))
+
+    assert [digit.box.line for digit in digits] == [0, 0, 1, 1]
+    for digit, box in zip(digits, top_boxes + bottom_boxes):
+        _assert_box_matches(digit.box, box)
+
+
+def test_a_slanting_line_is_still_one_line() -> None:
+    # Each digit sits 12 px lower than the one before: the line's ends do not overlap vertically.
+    canvas = np.zeros((320, 560), np.uint8)
+    drawn = []
+    for position, character in enumerate("31415926"):
+        layer, boxes = _write(character, size=(320, 560), origin=(10 + 65 * position, 110 + 12 * position), scale=2.2)
+        canvas = np.maximum(canvas, layer)
+        drawn += boxes
+    second_line, second_boxes = _write("27", size=(320, 560), origin=(10, 290), scale=2.2)
+    canvas = np.maximum(canvas, second_line)
+
+    digits = segment_digits(canvas)
+
+    assert [digit.box.line for digit in digits] == [0] * 8 + [1] * 2
+    for digit, box in zip(digits, drawn + second_boxes):
+        _assert_box_matches(digit.box, box)
+
+
+def test_specks_are_ignored() -> None:
+    canvas, drawn = _write("2024")
+    specked = canvas.copy()
+    for row, column in [(30, 40), (250, 200), (60, 230), (220, 20)]:  # far from every digit
+        cv2.circle(specked, (column, row), 3, 255, -1)
+
+    digits = segment_digits(specked)
+
+    assert len(digits) == 4
+    clean = segment_digits(canvas)
+    for digit, clean_digit, box in zip(digits, clean, drawn):
+        assert digit.box == clean_digit.box
+        _assert_box_matches(digit.box, box)
+        np.testing.assert_array_equal(digit.digit.model_input, clean_digit.digit.model_input)
+
+
+def test_a_neighbours_stroke_does_not_leak_into_the_cut_out() -> None:
+    # The 7's bar reaches over the top of the 1's box: the 1's cut-out must not show it.
+    canvas = np.zeros((280, 400), np.uint8)
+    cv2.line(canvas, (60, 60), (60, 230), 255, 16, cv2.LINE_AA)  # 1
+    cv2.line(canvas, (110, 40), (330, 40), 255, 16, cv2.LINE_AA)  # 7's bar
+    cv2.line(canvas, (330, 40), (200, 240), 255, 16, cv2.LINE_AA)  # 7's stem
+    one_alone = canvas.copy()
+    one_alone[:, 90:] = 0
+
+    digits = segment_digits(canvas)
+
+    assert len(digits) == 2
+    np.testing.assert_array_equal(digits[0].digit.model_input, preprocess_digit(one_alone).model_input)
+
+
+# ----------------------------------------------------------------------------- single digits, errors, sizes
+
+
+def _single_digits() -> dict[str, np.ndarray]:
+    seven = np.zeros((280, 280), np.uint8)
+    cv2.line(seven, (70, 50), (210, 50), 255, 18, cv2.LINE_AA)
+    cv2.line(seven, (210, 50), (116, 230), 255, 18, cv2.LINE_AA)
+    zero = np.zeros((280, 280), np.uint8)
+    cv2.ellipse(zero, (140, 140), (70, 90), 0, 0, 360, 255, 18, cv2.LINE_AA)
+    cases = {
+        "canvas-7": _transparent_canvas(seven),
+        "paper-0": _paper(zero),
+        "font-8": _write("8", origin=(80, 200), scale=5, thickness=24)[0],
+        "thin-7": cv2.line(np.zeros((280, 280), np.uint8), (70, 50), (210, 50), 255, 2, cv2.LINE_AA),
+    }
+    cv2.line(cases["thin-7"], (210, 50), (116, 230), 255, 2, cv2.LINE_AA)
+    return cases
+
+
+SINGLE_DIGITS = _single_digits()
+
+
+@pytest.mark.parametrize("case", SINGLE_DIGITS)
+def test_a_single_digit_gives_what_preprocess_digit_gives(case: str) -> None:
+    image = SINGLE_DIGITS[case]
+
+    digits = segment_digits(image)
+    alone = preprocess_digit(image)
+
+    assert len(digits) == 1
+    assert isinstance(digits[0], SegmentedDigit)
+    np.testing.assert_array_equal(digits[0].digit.model_input, alone.model_input)
+    assert tuple(step.name for step in digits[0].digit.steps) == STEP_NAMES
+    for step, alone_step in zip(digits[0].digit.steps[3:], alone.steps[3:]):  # "cropped" onwards
+        np.testing.assert_array_equal(step.image, alone_step.image)
+
+
+@pytest.mark.skipif(not MNIST_SAMPLE.exists(), reason="MNIST sample asset not present")
+def test_enlarged_mnist_digits_stay_single_digits() -> None:
+    digits = np.load(MNIST_SAMPLE)["x_test"][:200]  # (200, 28, 28) uint8, white on black
+    counts, differences = [], []
+    for digit in digits:
+        canvas = np.zeros((304, 304), np.uint8)
+        canvas[40:264, 40:264] = cv2.resize(digit, (224, 224), interpolation=cv2.INTER_LINEAR)
+        found = segment_digits(canvas)
+        counts.append(len(found))
+        differences.append(np.abs(found[0].digit.model_input - preprocess_digit(canvas).model_input).max())
+    # Handwriting has its breaks (open 4s, detached 5 flags): every one must still come out whole.
+    assert counts == [1] * len(digits)
+    assert np.mean(np.array(differences) == 0) >= 0.97
+
+
+def test_steps_are_cut_to_the_digit() -> None:
+    canvas, drawn = _write("47")
+    image = _paper(canvas)
+
+    digits = segment_digits(image)
+
+    for digit in digits:
+        steps = {step.name: step.image for step in digit.digit.steps}
+        box = digit.box
+        np.testing.assert_array_equal(
+            steps["original"], image[box.top : box.top + box.height, box.left : box.left + box.width]
+        )
+        assert steps["thresholded"].ndim == 2 and steps["thresholded"].dtype == np.uint8
+        assert steps["centred 28x28"].shape == (28, 28)
+        assert digit.digit.model_input.shape == (28, 28) and digit.digit.model_input.dtype == np.float32
+
+
+def test_boxes_are_in_the_original_images_pixels_when_it_is_shrunk() -> None:
+    canvas, drawn = _write("2024", size=(280, 280))
+    scale = 8
+    large = cv2.resize(canvas, (280 * scale, 280 * scale), interpolation=cv2.INTER_LINEAR)  # worked on at 1024 px
+
+    digits = segment_digits(_paper(large))
+
+    assert len(digits) == 4
+    for digit, (left, top, right, bottom) in zip(digits, drawn):
+        _assert_box_matches(digit.box, (left * scale, top * scale, right * scale, bottom * scale), scale=scale)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.zeros((280, 280), np.uint8),
+        np.zeros((280, 280, 4), np.uint8),
+        np.full((300, 200, 3), 255, np.uint8),
+        np.full((50, 50), 128, np.uint8),
+    ],
+    ids=["black", "transparent", "white-paper", "uniform-grey"],
+)
+def test_blank_images_raise_no_ink_error(image: np.ndarray) -> None:
+    with pytest.raises(NoInkError, match="No digit"):
+        segment_digits(image)
+
+
+def test_only_specks_raise_no_ink_error() -> None:
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[100:102, 100:102] = 255
+    with pytest.raises(NoInkError):
+        segment_digits(canvas)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.zeros((28, 28), np.float32), np.zeros((28, 28, 2), np.uint8), np.zeros((0, 10), np.uint8), [[0, 255]]],
+    ids=["float", "two-channels", "empty", "list"],
+)
+def test_bad_input_raises_value_error(bad) -> None:
+    with pytest.raises(ValueError):
+        segment_digits(bad)
+
+
+def test_four_digits_on_a_canvas_take_well_under_10_ms() -> None:
+    canvas = _transparent_canvas(_write("2024")[0])
+    segment_digits(canvas)  # warm-up
+    durations = []
+    for _ in range(30):
+        started = time.perf_counter()
+        segment_digits(canvas)
+        durations.append(time.perf_counter() - started)
+    # Typically 2-3 ms; the bound is loose because training jobs share the CPU.
+    assert np.median(durations) < 0.010
+
+
+# ----------------------------------------------------------------------------- grouping and ordering, from boxes
+
+
+def test_group_pieces_joins_stacked_pieces_and_keeps_neighbours_apart() -> None:
+    stroke = 10.0
+    boxes = np.array(
+        [
+            [0, 0, 40, 100],  # a digit
+            [0, 108, 40, 200],  # its lower half, 8 px below: a broken stroke
+            [60, 0, 100, 200],  # the next digit, 20 px to the right
+            [60, 230, 100, 330],  # a digit on the next line, 30 px below
+            [300, 300, 304, 304],  # a speck, far from everything
+            [105, 10, 112, 40],  # a fragment (a dot) 5 px right of the second digit
+        ]
+    )
+    groups = group_pieces(boxes, stroke)
+    assert groups[0] == groups[1]
+    assert len({groups[0], groups[2], groups[3]}) == 3
+    assert groups[4] == -1
+    assert groups[5] == groups[2]
+
+
+def test_reading_order_sorts_lines_then_columns() -> None:
+    boxes = np.array([[100, 210, 150, 300], [0, 0, 50, 100], [0, 200, 50, 290], [100, 10, 150, 110]])
+    assert reading_order(boxes) == [(1, 0), (3, 0), (2, 1), (0, 1)]
+
+
+# ----------------------------------------------------------------------------- real handwriting: MNIST digits
+
+
+def _mnist_number(digits: np.ndarray, zoom: int = 8, margin: int = 40) -> np.ndarray:
+    """Pastes 28x28 digits side by side, each enlarged `zoom` times, on a black canvas."""
+    side = 28 * zoom
+    canvas = np.zeros((side + 2 * margin, len(digits) * side + 2 * margin), np.uint8)
+    for position, digit in enumerate(digits):
+        left = margin + position * side
+        canvas[margin : margin + side, left : left + side] = cv2.resize(digit, (side, side), interpolation=cv2.INTER_LINEAR)
+    return canvas
+
+
+@pytest.mark.skipif(not MNIST_SAMPLE.exists(), reason="MNIST sample asset not present")
+def test_mnist_numbers_split_into_their_digits() -> None:
+    images = np.load(MNIST_SAMPLE)["x_train"]  # (5000, 28, 28) uint8
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        chosen = rng.choice(len(images), 4, replace=False)
+        digits = segment_digits(_mnist_number(images[chosen]))
+        assert len(digits) == 4, chosen
+        for position, digit in enumerate(digits):
+            # Each digit's box lies in its own 224 px cell (a couple of pixels of slack at the seams).
+            cell_left = 40 + position * 224
+            assert cell_left - 2 <= digit.box.left and digit.box.left + digit.box.width <= cell_left + 226, chosen
+            assert digit.box.line == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MNIST_SAMPLE.exists(), reason="MNIST sample asset not present")
+def test_the_shipped_model_reads_mnist_numbers_back() -> None:
+    from core.inference import load_model, predict_probabilities
+    from core.runs import SHIPPED_RUN_DIR
+
+    model = load_model(SHIPPED_RUN_DIR / "model.keras")
+    sample = np.load(MNIST_SAMPLE)
+    images, labels = sample["x_test"], sample["y_test"]  # (1000, 28, 28) uint8, (1000,)
+    # Only digits the model reads correctly on their own: this tests the cutting, not the model.
+    readable = np.flatnonzero(predict_probabilities(model, images).argmax(axis=1) == labels)
+    rng = np.random.default_rng(2024)
+    for _ in range(8):
+        chosen = rng.choice(readable, 4, replace=False)
+        digits = segment_digits(_mnist_number(images[chosen]))
+        probabilities = predict_probabilities(model, np.stack([digit.digit.model_input for digit in digits]))
+        read = "".join(str(value) for value in probabilities.argmax(axis=1))
+        assert read == "".join(str(value) for value in labels[chosen])
