@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core.images import ImageDecodeError, decode_image
-from core.preprocessing import NoInkError, preprocess_digit
+from core.preprocessing import NoInkError
 from ui.predict_view import show_prediction
 from ui.sidebar import render_sidebar
 
@@ -19,14 +19,17 @@ st.session_state.setdefault("predict_canvas_version", 0)
 draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])
 
 with draw_tab:
-    canvas_column, result_column = st.columns([1, 2])
+    settings = st.columns([2, 3])
+    stroke_width = settings[0].slider("Stroke width", 5, 40, 18, key="predict_stroke_width")
+    wide = settings[1].toggle("Wide canvas, for a number of several digits", key="predict_wide")
+    # A wide canvas needs the full width; a square one sits beside its result.
+    canvas_column, result_column = (st.container(), st.container()) if wide else st.columns([1, 2])
     with canvas_column:
-        stroke_width = st.slider("Stroke width", 5, 40, 18, key="predict_stroke_width")
         canvas = st_canvas(
             stroke_width=stroke_width,
             stroke_color="#FFFFFF",
             background_color="#000000",
-            width=280,
+            width=560 if wide else 280,
             height=280,
             drawing_mode="freedraw",
             return_image_data=True,
@@ -41,7 +44,7 @@ with draw_tab:
         try:
             if drawing is None:
                 raise NoInkError("empty canvas")
-            show_prediction(run, preprocess_digit(drawing), key="canvas")
+            show_prediction(run, drawing, key="canvas")
         except NoInkError:
             st.info("Draw a digit (0–9) on the black square: the prediction appears as soon as you lift the mouse.")
 
@@ -55,7 +58,7 @@ with upload_tab:
     for number, upload in enumerate(uploads or []):
         st.markdown(f"**{upload.name}**")
         try:
-            show_prediction(run, preprocess_digit(decode_image(upload.getvalue(), name=upload.name)), key=f"upload_{number}")
+            show_prediction(run, decode_image(upload.getvalue(), name=upload.name), key=f"upload_{number}")
         except (ImageDecodeError, NoInkError) as error:
             st.error(str(error))  # core messages already name the file
         st.divider()

@@ -1,36 +1,82 @@
-"""How the Predict page shows one input: preprocessing steps, the answer, the ten probabilities."""
+"""How the Predict page shows one input: the digits found, each one's preprocessing, the answer."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import streamlit as st
 
 from core.inference import predict_probabilities
 from core.preprocessing import PreprocessedDigit
 from core.runs import RunRecord
-from core.uncertainty import judge
+from core.segmentation import SegmentedDigit, segment_digits
+from core.uncertainty import Verdict, judge
 from ui.charts import probability_bars
 from ui.resources import get_model
 
 LAST_INPUT_KEY = "predict_last_input"  # read by the Feature maps page
+BOX_COLOUR = (255, 127, 14)  # the app's accent orange, RGB
 
 
-def show_prediction(run: RunRecord, digit: PreprocessedDigit, key: str) -> None:
-    """Predicts one preprocessed digit and draws the steps, the answer and the probabilities."""
-    probabilities = predict_probabilities(get_model(run.run_id), digit.model_input[np.newaxis])[0]  # (10,)
-    st.session_state[LAST_INPUT_KEY] = digit.model_input
-    verdict = judge(probabilities, run.unsure_threshold)
-    st.image(
-        [step.image for step in digit.steps],
-        caption=[step.name for step in digit.steps],
-        width=110,
-    )
-    answer, chart = st.columns([1, 3])
-    answer.metric("Prediction", verdict.label)
-    answer.metric("Confidence", f"{verdict.confidence:.1%}")
-    if verdict.digit is None:
-        answer.warning(
-            f"Not sure: this may not be a digit. Most like a **{int(probabilities.argmax())}** "
-            f"({verdict.confidence:.0%}) or a **{verdict.runner_up}** ({verdict.runner_up_probability:.0%})."
+def annotate(image: np.ndarray, digits: list[SegmentedDigit], labels: list[str]) -> np.ndarray:
+    """An RGB copy of the input with a box and the predicted label over each digit found."""
+    if image.ndim == 2:
+        canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    else:
+        canvas = np.ascontiguousarray(image[..., :3])
+    thickness = max(1, round(max(canvas.shape[:2]) / 250))
+    for found, label in zip(digits, labels):
+        box = found.box
+        cv2.rectangle(canvas, (box.left, box.top), (box.left + box.width, box.top + box.height), BOX_COLOUR, thickness)
+        cv2.putText(
+            canvas, label, (box.left, max(box.top - 4 * thickness, 12 * thickness)),
+            cv2.FONT_HERSHEY_SIMPLEX, 0.5 * thickness, BOX_COLOUR, thickness, cv2.LINE_AA,
         )
-    chart.plotly_chart(probability_bars(probabilities), key=f"{key}_bars")
+    return canvas
+
+
+def _show_steps_and_bars(digit: PreprocessedDigit, probabilities: np.ndarray, key: str) -> None:
+    st.image([step.image for step in digit.steps], caption=[step.name for step in digit.steps], width=110)
+    st.plotly_chart(probability_bars(probabilities), key=key)
+
+
+def _doubt(verdict: Verdict, probabilities: np.ndarray) -> str:
+    return (
+        f"Not sure: this may not be a digit. Most like a **{int(probabilities.argmax())}** "
+        f"({verdict.confidence:.0%}) or a **{verdict.runner_up}** ({verdict.runner_up_probability:.0%})."
+    )
+
+
+def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
+    """Finds the digits in an image, predicts them all in one call, and draws the result.
+
+    Raises:
+        NoInkError: the image holds no digit.
+    """
+    digits = segment_digits(image)
+    batch = np.stack([found.digit.model_input for found in digits])  # (k, 28, 28) float32
+    probabilities = predict_probabilities(get_model(run.run_id), batch)  # (k, 10)
+    verdicts = [judge(row, run.unsure_threshold) for row in probabilities]
+    st.session_state[LAST_INPUT_KEY] = digits[0].digit.model_input
+    answer = "".join(verdict.label for verdict in verdicts)
+    lowest = min(verdict.confidence for verdict in verdicts)
+    if len(digits) == 1:
+        verdict, row = verdicts[0], probabilities[0]
+        left, right = st.columns([1, 3])
+        left.metric("Prediction", answer)
+        left.metric("Confidence", f"{lowest:.1%}")
+        if verdict.digit is None:
+            left.warning(_doubt(verdict, row))
+        with right:
+            _show_steps_and_bars(digits[0].digit, row, key=f"{key}_bars")
+        return
+    left, right = st.columns([1, 3])
+    left.metric("Prediction", answer)
+    left.metric("Lowest confidence", f"{lowest:.1%}")
+    left.caption(f"{len(digits)} digits found, read left to right, top line first.")
+    right.image(annotate(image, digits, [verdict.label for verdict in verdicts]), width=420)
+    for number, (found, verdict, row) in enumerate(zip(digits, verdicts, probabilities)):
+        with st.expander(f"Digit {number + 1}: {verdict.label} ({verdict.confidence:.0%})"):
+            if verdict.digit is None:
+                st.warning(_doubt(verdict, row))
+            _show_steps_and_bars(found.digit, row, key=f"{key}_bars_{number}")

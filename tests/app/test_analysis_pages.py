@@ -98,3 +98,17 @@ def test_feature_maps_use_the_last_prediction_input(app_with_model):
     assert not app.exception
     assert not any("Draw or upload" in info.value for info in app.info)
     assert [metric.label for metric in app.main.metric] == ["Prediction"]
+
+
+def test_predict_upload_of_a_number_reads_every_digit(app_with_model):
+    sample = load_sample()
+    # Four real MNIST digits side by side, enlarged, dark ink on white paper: a photographed number.
+    picks = [int(np.flatnonzero(sample.y_test == digit)[0]) for digit in (2, 0, 4, 7)]
+    row = np.hstack([np.pad(sample.x_test[index], 4) for index in picks])  # (36, 144) white on black
+    paper = 255 - cv2.resize(row, None, fx=6, fy=6, interpolation=cv2.INTER_LINEAR)
+    app = open_page("pages/5_Predict.py")
+    app.file_uploader(key="predict_uploads").set_value(("number.png", cv2.imencode(".png", paper)[1].tobytes(), "image/png")).run()
+    assert not app.exception
+    predictions = [metric.value for metric in app.metric if metric.label == "Prediction"]
+    assert len(predictions) == 1 and len(predictions[0]) == 4
+    assert any("4 digits found" in caption.value for caption in app.caption)
