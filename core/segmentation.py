@@ -1,7 +1,7 @@
 """Split a picture of several digits (a row of them, or several lines) into single digits.
 
 Each digit is cut out and finished with the same MNIST recipe `preprocess_digit` uses, so a digit in a
-number reaches the model exactly as it would if it had been drawn alone.
+number reaches the model the way it would if it had been drawn alone.
 """
 
 from __future__ import annotations
@@ -35,8 +35,11 @@ BREAK_GAP_STROKES = 1.0
 broken stroke; further apart, they are digits on different lines."""
 
 FRAGMENT_STROKES = 3.0
-"""A piece less tall than this many stroke widths is a fragment (a dash, a dot, a detached flag or bar):
-no digit is that flat."""
+"""A piece less tall than this many stroke widths, and than `FLAT_SHARE` of the tallest piece, is a
+fragment (a dash, a dot, a detached flag or bar): no digit is that flat next to its neighbours."""
+
+FLAT_SHARE = 0.6
+"""See `FRAGMENT_STROKES`: a row of small digits drawn with a wide pen are digits, not fragments."""
 
 HAIRLINE_STROKES = 0.8
 """A piece narrower than this share of the stroke width is a fragment: a stray hairline, not a stroke."""
@@ -64,6 +67,16 @@ class DigitBox:
     height: int
     line: int  # 0-based text line, top to bottom
 
+    @property
+    def right(self) -> int:
+        """First column past the digit."""
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        """First row below the digit."""
+        return self.top + self.height
+
 
 @dataclass(frozen=True)
 class SegmentedDigit:
@@ -76,10 +89,9 @@ class SegmentedDigit:
 def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     """Finds every digit in a picture and prepares each one for the model.
 
-    Ink blobs are grouped into digits: blobs whose horizontal extents overlap and that touch or nearly
-    touch vertically are one digit (a 5's detached flag, a 4 drawn in two strokes, a broken stroke), and
-    small fragments join the nearest blob; lone specks are dropped. Digits whose vertical extents overlap
-    form a text line.
+    Ink blobs are grouped into digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
+    or a stroke with a gap stay one digit, and lone specks are dropped. Digits whose vertical extents
+    overlap form a text line (see `reading_order`). Digits that touch each other come out as one.
 
     Args:
         image: uint8 `(H, W)` grey, `(H, W, 3)` RGB or `(H, W, 4)` RGBA, any size; light ink on dark or
@@ -97,7 +109,7 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     bright = normalise_polarity(gray)  # (h, w) uint8, ink bright on dark
     mask = ink_mask(bright)  # (h, w) uint8 255 on ink, raises NoInkError
     thresholded = suppress_background(bright, mask)  # (h, w) uint8, background 0
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
     group_of_piece = group_pieces(piece_boxes, stroke_width(mask > 0))  # (pieces,) int, -1 dropped
     group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
@@ -121,7 +133,7 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
         finishing_steps, model_input = finish_digit(cropped)
         box = _original_box(left, top, right, bottom, scale_x, scale_y, image.shape, line)
         steps = (
-            PreprocessStep("original", original[box.top : box.top + box.height, box.left : box.left + box.width].copy()),
+            PreprocessStep("original", original[box.top : box.bottom, box.left : box.right].copy()),
             PreprocessStep("grayscale", gray[window].copy()),
             PreprocessStep("thresholded", cut),
             PreprocessStep("cropped", cropped),
@@ -134,11 +146,11 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
 def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
     """Decides which ink blobs belong to the same digit, from their bounding boxes alone.
 
-    First, blobs that overlap horizontally by `OVERLAP_SHARE` and are at most `BREAK_GAP_STROKES` stroke
-    widths apart vertically are merged, repeatedly, as their merged boxes grow. Then each fragment joins
+    First, pieces stacked one above the other are merged (see `_stacked`), repeatedly, as the merged
+    boxes grow. Then each fragment (a piece too flat, thin or small to be a digit: see `_fragments`) joins
     the nearest group within `NEAR_STROKES` stroke widths; a fragment only ever joins one group, so a
-    fragment lying between two digits cannot weld them together. Fragments left alone are dropped, unless
-    nothing but fragments was found: then everything is one digit, as `preprocess_digit` would see it.
+    fragment lying between two digits cannot weld them together. Fragments left alone are specks and are
+    dropped, unless nothing else was found: then everything is one digit, as `preprocess_digit` sees it.
 
     Args:
         boxes: `(n, 4)` int blob boxes as left, top, right, bottom (right and bottom exclusive).
@@ -158,14 +170,12 @@ def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
             break
         group_of_piece = _merge(group_of_piece, np.argwhere(links))
 
-    group_boxes = _group_boxes(boxes, group_of_piece)
-    solid = ~_fragments(group_boxes, stroke, minimum_side=0.0)
-    heights = group_boxes[:, 3] - group_boxes[:, 1]
-    minimum_side = FRAGMENT_SHARE * float(heights[solid].max() if solid.any() else heights.max())
+    # Fixed from here on, so that a fragment joining a digit cannot turn other digits into fragments.
+    tallest = _tallest(_group_boxes(boxes, group_of_piece), stroke)
 
     while True:  # Chains of fragments (a dashed stroke) join up one link per round.
         group_boxes = _group_boxes(boxes, group_of_piece)
-        fragments = np.flatnonzero(_fragments(group_boxes, stroke, minimum_side))
+        fragments = np.flatnonzero(_fragments(group_boxes, stroke, tallest))
         if len(group_boxes) < 2 or len(fragments) == 0:
             break
         gaps = _box_gaps(group_boxes)  # (groups, groups) float, inf on the diagonal
@@ -175,21 +185,34 @@ def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
             break
         group_of_piece = _merge(group_of_piece, np.stack([fragments[close], nearest[close]], axis=1))
 
-    keep = ~_fragments(_group_boxes(boxes, group_of_piece), stroke, minimum_side)
+    keep = ~_fragments(_group_boxes(boxes, group_of_piece), stroke, tallest)
     if not keep.any():
         return np.zeros(count, int)
     new_number = np.where(keep, np.cumsum(keep) - 1, -1)  # (groups,) kept groups renumbered 0..
     return new_number[group_of_piece]
 
 
-def _fragments(boxes: np.ndarray, stroke: float, minimum_side: float) -> np.ndarray:
-    """Which boxes are too flat, too thin or too small to be a digit on their own: `(n,)` bool."""
+def _fragments(boxes: np.ndarray, stroke: float, tallest: float) -> np.ndarray:
+    """Which boxes are too flat, too thin or too small to be a digit on their own: `(n,)` bool.
+
+    Args:
+        boxes: `(n, 4)` as left, top, right, bottom.
+        stroke: typical stroke width in pixels.
+        tallest: height of the tallest digit-like box (see `_tallest`).
+    """
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     return (
-        (heights < FRAGMENT_STROKES * stroke)
+        (heights < min(FRAGMENT_STROKES * stroke, FLAT_SHARE * tallest))
         | (widths < HAIRLINE_STROKES * stroke)
-        | (np.maximum(widths, heights) < minimum_side)
+        | (np.maximum(widths, heights) < FRAGMENT_SHARE * tallest)
     )
+
+
+def _tallest(boxes: np.ndarray, stroke: float) -> float:
+    """Height of the tallest box that is not a hairline: the scale fragments are judged against."""
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    candidates = heights[widths >= HAIRLINE_STROKES * stroke]
+    return float(candidates.max() if len(candidates) else heights.max())
 
 
 def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
@@ -250,17 +273,39 @@ def _group_boxes(boxes: np.ndarray, group_of_piece: np.ndarray) -> np.ndarray:
 
 
 def _stacked(boxes: np.ndarray, stroke: float) -> np.ndarray:
-    """Pairs of boxes that overlap horizontally and touch, overlap or nearly touch vertically, or that
-    intersect by `INTERSECTION_SHARE` of the smaller box: `(n, n)` bool, False on the diagonal."""
+    """Pairs of boxes that are pieces of one digit: `(n, n)` bool, False on the diagonal.
+
+    That is: boxes that intersect by `INTERSECTION_SHARE` of the smaller one; boxes that overlap
+    horizontally and touch or overlap vertically; and horizontally overlapping boxes at most
+    `BREAK_GAP_STROKES` stroke widths apart vertically, when one is a fragment or when the gap between
+    them is no line break: another digit spans it, or no other digit shares their rows.
+    """
     left, top, right, bottom = (boxes[:, column] for column in range(4))
     x_overlap = np.minimum(right[:, None], right[None, :]) - np.maximum(left[:, None], left[None, :])
     narrower = np.minimum((right - left)[:, None], (right - left)[None, :])
-    y_gap = np.maximum(top[:, None], top[None, :]) - np.minimum(bottom[:, None], bottom[None, :])
-    stacked = (x_overlap >= OVERLAP_SHARE * narrower) & (y_gap <= BREAK_GAP_STROKES * stroke)
+    y_gap = np.maximum(top[:, None], top[None, :]) - np.minimum(bottom[:, None], bottom[None, :])  # (n, n)
+    aligned = x_overlap >= OVERLAP_SHARE * narrower
     areas = (right - left) * (bottom - top)  # (n,)
     intersection = np.maximum(x_overlap, 0) * np.maximum(-y_gap, 0)  # (n, n)
-    crossed = intersection >= INTERSECTION_SHARE * np.minimum(areas[:, None], areas[None, :])
-    links = stacked | crossed
+    links = (intersection >= INTERSECTION_SHARE * np.minimum(areas[:, None], areas[None, :])) | (aligned & (y_gap <= 0))
+
+    fragment = _fragments(boxes, stroke, _tallest(boxes, stroke))  # (n,)
+    near = aligned & (y_gap > 0) & (y_gap <= BREAK_GAP_STROKES * stroke)
+    for first, second in np.argwhere(np.triu(near)):
+        if fragment[first] or fragment[second]:
+            links[first, second] = links[second, first] = True
+            continue
+        # Two whole-looking digits, one above the other: a broken stroke, or two lines of text?
+        gap_top, gap_bottom = min(bottom[first], bottom[second]), max(top[first], top[second])
+        others = ~fragment
+        others[[first, second]] = False
+        spans_gap = others & (top <= gap_top) & (bottom >= gap_bottom)
+        beside = others & (
+            (np.minimum(bottom, bottom[first]) > np.maximum(top, top[first]))
+            | (np.minimum(bottom, bottom[second]) > np.maximum(top, top[second]))
+        )
+        if spans_gap.any() or not beside.any():
+            links[first, second] = links[second, first] = True
     np.fill_diagonal(links, False)
     return links
 

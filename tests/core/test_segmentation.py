@@ -26,7 +26,11 @@ def _ink_box(image: np.ndarray) -> Box:
 
 
 def _write(
-    text: str, size: tuple[int, int] = (280, 280), origin: tuple[int, int] = (12, 170), scale: float = 2.4, thickness: int = 12
+    text: str,
+    size: tuple[int, int] = (280, 280),
+    origin: tuple[int, int] = (12, 170),
+    scale: float = 2.4,
+    thickness: int = 12,
 ) -> tuple[np.ndarray, list[Box]]:
     """Writes `text` with a thick Hershey font, white on black, one character at a time.
 
@@ -182,20 +186,35 @@ def test_each_digit_of_a_row_is_the_digit_drawn_alone() -> None:
     digits = segment_digits(canvas)
 
     for character, digit, box in zip("2024", digits, drawn):
+        around = np.s_[box[1] - 5 : box[3] + 5, box[0] - 5 : box[2] + 5]
         alone = np.zeros_like(canvas)
-        alone[box[1] - 5 : box[3] + 5, box[0] - 5 : box[2] + 5] = canvas[box[1] - 5 : box[3] + 5, box[0] - 5 : box[2] + 5]
+        alone[around] = canvas[around]
         reference = preprocess_digit(alone).model_input
         # The only difference: alone, the ink is scaled to its own brightest pixels, here to all four digits'.
         np.testing.assert_allclose(digit.digit.model_input, reference, atol=3 / 255, err_msg=character)
 
 
 def test_two_lines_are_read_top_to_bottom_then_left_to_right() -> None:
-    canvas = np.zeros((300, 300), np.uint8)
     top_line, top_boxes = _write("12", size=(300, 300), origin=(40, 120), scale=3.0)
     bottom_line, bottom_boxes = _write("34", size=(300, 300), origin=(40, 250), scale=3.0)
     canvas = np.maximum(top_line, bottom_line)
 
     digits = segment_digits(_paper(canvas))
+
+    assert [digit.box.line for digit in digits] == [0, 0, 1, 1]
+    for digit, box in zip(digits, top_boxes + bottom_boxes):
+        _assert_box_matches(digit.box, box)
+
+
+def test_lines_closer_than_a_stroke_width_are_still_two_lines() -> None:
+    # The 1 sits right above the 3, 9 px apart with a 12 px pen: that gap alone could be a broken stroke,
+    # but no digit beside them spans it, so it is a line break.
+    top_line, top_boxes = _write("12", size=(300, 300), origin=(40, 100), scale=3.0, thickness=14)
+    bottom_line, bottom_boxes = _write("34", size=(300, 300), origin=(40, 170), scale=3.0, thickness=14)
+    gap = min(box[1] for box in bottom_boxes) - max(box[3] for box in top_boxes)
+    assert 0 < gap < 14
+
+    digits = segment_digits(np.maximum(top_line, bottom_line))
 
     assert [digit.box.line for digit in digits] == [0, 0, 1, 1]
     for digit, box in zip(digits, top_boxes + bottom_boxes):
@@ -398,6 +417,17 @@ def test_group_pieces_joins_stacked_pieces_and_keeps_neighbours_apart() -> None:
     assert groups[5] == groups[2]
 
 
+def test_group_pieces_tells_a_broken_stroke_from_a_line_break_by_the_neighbours() -> None:
+    stroke = 10.0
+    upper, lower = [0, 0, 40, 100], [0, 106, 40, 200]  # 6 px apart: less than a stroke width
+    alone = group_pieces(np.array([upper, lower]), stroke)
+    assert alone[0] == alone[1]  # nothing else around: a digit with a broken stroke
+    spanned = group_pieces(np.array([upper, lower, [60, 20, 100, 180]]), stroke)
+    assert spanned[0] == spanned[1] != spanned[2]  # a neighbour in the same line spans the gap
+    two_lines = group_pieces(np.array([upper, lower, [60, 0, 100, 98], [60, 108, 100, 200]]), stroke)
+    assert len(set(two_lines)) == 4  # neighbours on either side of the gap, none across it: two lines
+
+
 def test_reading_order_sorts_lines_then_columns() -> None:
     boxes = np.array([[100, 210, 150, 300], [0, 0, 50, 100], [0, 200, 50, 290], [100, 10, 150, 110]])
     assert reading_order(boxes) == [(1, 0), (3, 0), (2, 1), (0, 1)]
@@ -412,7 +442,8 @@ def _mnist_number(digits: np.ndarray, zoom: int = 8, margin: int = 40) -> np.nda
     canvas = np.zeros((side + 2 * margin, len(digits) * side + 2 * margin), np.uint8)
     for position, digit in enumerate(digits):
         left = margin + position * side
-        canvas[margin : margin + side, left : left + side] = cv2.resize(digit, (side, side), interpolation=cv2.INTER_LINEAR)
+        enlarged = cv2.resize(digit, (side, side), interpolation=cv2.INTER_LINEAR)  # (side, side) uint8
+        canvas[margin : margin + side, left : left + side] = enlarged
     return canvas
 
 
