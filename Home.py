@@ -2,10 +2,14 @@
 
 import streamlit as st
 
-from ui.resources import get_data
+from ui.resources import get_data, get_store
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Digit Lab", page_icon=":material/draw:", layout="wide")
+# Emoji favicons: a ":material/…:" favicon is fetched from fonts.gstatic.com, and the app works offline.
+PEN_SET = "pendigits canvas, width 18, fill 0.7 (default)"
+SCAN_SET = "semeion photo"
+
+st.set_page_config(page_title="Digit Lab", page_icon="✍️", layout="wide")
 st.title("Digit Lab")
 st.write(
     "Train a convolutional network on MNIST's handwritten digits, watch it learn, see where and why "
@@ -38,6 +42,12 @@ with model_column:
             f"{active.run_id} · {active.config.architecture} · {active.parameter_count:,} parameters · "
             f"trained {active.duration_s:.0f} s on {active.data_source}"
         )
+        realworld = get_store().realworld_accuracy(active.run_id)
+        if realworld:
+            pen, scan = st.columns(2)
+            pen.metric("Tablet handwriting", f"{realworld.get(PEN_SET, float('nan')):.1%}", help="7,494 pendigits drawn as canvas strokes")
+            scan.metric("Scanned digits", f"{realworld.get(SCAN_SET, float('nan')):.1%}", help="1,593 Semeion scans as photos")
+            st.caption("Real handwriting the model never trained on (`python -m bench.realworld`).")
 
 st.subheader("Sample digits")
 st.image([data.x_test[index] for index in range(10)], caption=[f"label {data.y_test[index]}" for index in range(10)], width=64)

@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
-from core.runs import MODEL_FILE, SHIPPED_RUN_DIR, RunStore, default_runs_dir
+from core.runs import MODEL_FILE, REALWORLD_FILE, SHIPPED_RUN_DIR, RunStore, default_runs_dir
 
 if TYPE_CHECKING:
     import keras
@@ -333,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write every figure to this JSON file")
     parser.add_argument("--failures", type=Path, metavar="PNG",
                         help="save the model inputs of some mistakes (pendigits, then semeion) as a grid")
+    parser.add_argument("--record", action="store_true",
+                        help=f"also write the figures as {REALWORLD_FILE} into the model's run folder, for the app")
     return parser
 
 
@@ -366,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grids = [failure_grid(*failure) for failure in report.failures]
         separator = np.full((6, grids[0].shape[1]), 128, np.uint8)  # a grey bar between the two datasets
         cv2.imwrite(str(args.failures), np.vstack([grids[0], separator, grids[1]]))
-    if args.json is not None:
+    if args.json is not None or args.record:
         document = {
             "command": command,
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -377,7 +379,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "pendigits_default": report.pendigits_default,
             "semeion_photo": report.semeion_photo,
         }
-        args.json.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        text = json.dumps(document, indent=2)
+        if args.json is not None:
+            args.json.write_text(text, encoding="utf-8")
+        if args.record:
+            # Beside the model, so the app can show the figures wherever the run goes.
+            (model_path.parent / REALWORLD_FILE).write_text(text, encoding="utf-8")
     return 0
 
 

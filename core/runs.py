@@ -40,6 +40,7 @@ HISTORY_FILE = "history.json"
 PREDICTIONS_FILE = "test_predictions.npz"
 SUMMARY_FILE = "summary.json"
 RUN_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE, SUMMARY_FILE)
+REALWORLD_FILE = "realworld.json"  # optional: real-handwriting figures from `python -m bench.realworld --record`
 ACTIVE_FILE = "active.json"
 TEMPORARY_PREFIX = ".tmp-"
 # A temporary folder older than this belongs to a save that died (a killed server), not one under way.
@@ -198,6 +199,15 @@ class RunStore:
         """The stored (n_test, 10) float32 test-set probabilities of a run."""
         with np.load(self.get(run_id).path / PREDICTIONS_FILE) as stored:
             return stored["probabilities"].astype(np.float32)
+
+    def realworld_accuracy(self, run_id: str) -> dict[str, float]:
+        """Accuracy on real handwriting by set name, if the run was measured (empty otherwise)."""
+        path = self.get(run_id).path / REALWORLD_FILE
+        try:
+            sets = _read_json(path)["sets"]
+            return {str(item["name"]): float(item["accuracy"]) for item in sets}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
 
     def load_model(self, run_id: str) -> keras.Model:
         """Loads a run's model in Keras safe mode.

@@ -474,3 +474,12 @@ def test_unsure_threshold_round_trips_and_defaults_for_old_runs(store):
     from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
 
     assert store.get(record.run_id).unsure_threshold == DEFAULT_UNSURE_THRESHOLD
+
+
+def test_realworld_accuracy_reads_the_recorded_figures(store):
+    record = store.save(make_result())
+    assert store.realworld_accuracy(record.run_id) == {}
+    (record.path / "realworld.json").write_text(json.dumps({"sets": [{"name": "semeion photo", "accuracy": 0.9}]}))
+    assert store.realworld_accuracy(record.run_id) == {"semeion photo": 0.9}
+    (record.path / "realworld.json").write_text("{broken")
+    assert store.realworld_accuracy(record.run_id) == {}
