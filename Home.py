@@ -4,11 +4,12 @@ import streamlit as st
 
 from ui.resources import get_data, get_store
 from ui.sidebar import render_sidebar
+from ui.warmup import start_tensorflow_warmup
 
-# Emoji favicons: a ":material/…:" favicon is fetched from fonts.gstatic.com, and the app works offline.
 PEN_SET = "pendigits canvas, width 18, fill 0.7 (default)"
 SCAN_SET = "semeion photo"
 
+# Emoji favicons: a ":material/…:" favicon is fetched from fonts.gstatic.com, and the app works offline.
 st.set_page_config(page_title="Digit Lab", page_icon="✍️", layout="wide")
 st.title("Digit Lab")
 st.write(
@@ -63,3 +64,6 @@ pages = (
 )
 for path, label, icon, help_text in pages:
     st.page_link(path, label=f"{label}: {help_text}", icon=icon)
+
+# Last, after everything is drawn: Home itself never waits for TensorFlow.
+start_tensorflow_warmup()

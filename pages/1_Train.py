@@ -10,7 +10,7 @@ from ui.resources import get_data, get_jobs
 from ui.sidebar import render_sidebar
 from ui.training_form import FORM_FIELDS, apply_recipe, remember_form, restore_form
 
-st.set_page_config(page_title="Train · Digit Lab", page_icon=":material/model_training:", layout="wide")
+st.set_page_config(page_title="Train · Digit Lab", page_icon="🏋️", layout="wide")
 st.title("Train")
 render_sidebar()
 jobs = get_jobs()

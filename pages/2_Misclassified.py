@@ -9,7 +9,7 @@ from ui.evaluation_view import active_probabilities, digit_grid, mistakes_table,
 from ui.resources import get_data
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Misclassified · Digit Lab", page_icon=":material/error:", layout="wide")
+st.set_page_config(page_title="Misclassified · Digit Lab", page_icon="❌", layout="wide")
 st.title("Misclassified test images")
 run = render_sidebar()
 if run is None:

@@ -9,7 +9,7 @@ from ui.evaluation_view import active_probabilities, class_metrics_table, digit_
 from ui.resources import get_data
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Confusion matrix · Digit Lab", page_icon=":material/grid_on:", layout="wide")
+st.set_page_config(page_title="Confusion matrix · Digit Lab", page_icon="🧮", layout="wide")
 st.title("Confusion matrix")
 run = render_sidebar()
 if run is None:

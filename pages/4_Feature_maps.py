@@ -13,7 +13,7 @@ from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data, get_model
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Feature maps · Digit Lab", page_icon=":material/biotech:", layout="wide")
+st.set_page_config(page_title="Feature maps · Digit Lab", page_icon="🔬", layout="wide")
 st.title("Feature maps")
 run = render_sidebar()
 if run is None:

@@ -8,7 +8,7 @@ from core.preprocessing import NoInkError
 from ui.predict_view import show_prediction
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Predict · Digit Lab", page_icon=":material/brush:", layout="wide")
+st.set_page_config(page_title="Predict · Digit Lab", page_icon="🎨", layout="wide")
 st.title("Predict")
 run = render_sidebar()
 if run is None:

@@ -9,7 +9,7 @@ from ui.charts import compare_curves
 from ui.resources import get_model, get_store
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Runs · Digit Lab", page_icon=":material/folder_open:", layout="wide")
+st.set_page_config(page_title="Runs · Digit Lab", page_icon="🗂️", layout="wide")
 st.title("Runs")
 active = render_sidebar()
 store = get_store()
