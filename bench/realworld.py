@@ -325,6 +325,28 @@ def _class_lines(title: str, summary: dict) -> list[str]:
     return [f"{title} per-class accuracy: {per_class}", f"{title} top confusions: {confusions or 'none'}"]
 
 
+def unsure_rates(model: keras.Model, report: BenchmarkReport, threshold: float) -> dict[str, float]:
+    """Share of real digits the app would answer "?" for (confidence under the run's floor)."""
+    from core.inference import predict_probabilities
+
+    names = ("pendigits canvas (default)", "semeion photo")
+    return {
+        name: float(np.mean(predict_probabilities(model, inputs).max(axis=1) < threshold))
+        for name, (inputs, _, _) in zip(names, report.failures)
+    }
+
+
+def run_threshold(model_path: Path) -> float:
+    """The "not sure" floor saved with the model's run, or the default for a bare .keras file."""
+    from core.runs import read_run
+    from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
+
+    try:
+        return read_run(model_path.parent).unsure_threshold
+    except ValueError:
+        return DEFAULT_UNSURE_THRESHOLD
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.realworld", description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run, "
@@ -362,6 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_class_lines("pendigits default", report.pendigits_default)))
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
+    threshold = run_threshold(model_path)
+    unsure = unsure_rates(model, report, threshold)
+    print(f"answered '?' (confidence < {threshold:.3f}): " + ", ".join(f"{name} {rate:.2%}" for name, rate in unsure.items()))
     print(f"({elapsed:.0f} s)", file=sys.stderr)
 
     if args.failures is not None:
@@ -378,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sets": [{**asdict(result), "accuracy": result.accuracy} for result in report.sets],
             "pendigits_default": report.pendigits_default,
             "semeion_photo": report.semeion_photo,
+            "unsure_threshold": threshold,
+            "unsure_rates": unsure,
         }
         text = json.dumps(document, indent=2)
         if args.json is not None:
