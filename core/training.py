@@ -17,7 +17,7 @@ import keras
 import tensorflow as tf
 
 from core.architectures import NUM_CLASSES, get_architecture
-from core.augmentation import add_flagged_ones, build_augmenter
+from core.augmentation import build_augmenter
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
@@ -68,8 +68,6 @@ def split_training_data(data: MnistData, config: TrainingConfig) -> DataSplit:
 
 def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, training: bool) -> tf.data.Dataset:
     """Batches of (x, one-hot y); uint8 stays uint8 until the batch, which keeps memory small."""
-    if training and config.augment:
-        images, labels = add_flagged_ones(images, labels, config.seed)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if training:
         dataset = dataset.shuffle(len(images), seed=config.seed, reshuffle_each_iteration=True)

@@ -67,17 +67,3 @@ def test_random_stroke_width_matches_slow_dilation_and_erosion(digits):
         assert kinds.count(kind) >= 2, kinds
     thicker_images = [i for i, kind in enumerate(kinds) if kind == "thicker"]
     assert all(out[i].sum() > images[i].sum() for i in thicker_images)
-
-
-def test_flagged_ones_are_appended_as_ones_with_ink_left_of_the_bar(sample_data):
-    from core.augmentation import FLAGGED_ONES_SHARE, add_flagged_ones
-
-    images, labels = add_flagged_ones(sample_data.x_train, sample_data.y_train, seed=0)
-    added = len(images) - len(sample_data.x_train)
-    assert added == int(np.sum(sample_data.y_train == 1) * FLAGGED_ONES_SHARE)
-    assert np.all(labels[-added:] == 1)
-    np.testing.assert_array_equal(images[: len(sample_data.x_train)], sample_data.x_train)
-    flagged = images[-added:].astype(float)  # (k, 28, 28)
-    top_left_ink = flagged[:, 4:12, 4:14].sum(axis=(1, 2))
-    plain = sample_data.x_train[sample_data.y_train == 1].astype(float)[:, 4:12, 4:14].sum(axis=(1, 2))
-    assert np.median(top_left_ink) > 1.5 * np.median(plain), "the flag puts ink up and to the left"
