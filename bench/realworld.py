@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
-from core.runs import MODEL_FILE, REALWORLD_FILE, SHIPPED_RUN_DIR, RunStore, default_runs_dir
+from core.runs import MODEL_FILE, REALWORLD_FILE, SHIPPED_RUN_DIR, RunStore, default_runs_dir, unsure_threshold_for
 
 if TYPE_CHECKING:
     import keras
@@ -336,17 +336,6 @@ def unsure_rates(model: keras.Model, report: BenchmarkReport, threshold: float) 
     }
 
 
-def run_threshold(model_path: Path) -> float:
-    """The "not sure" floor saved with the model's run, or the default for a bare .keras file."""
-    from core.runs import read_run
-    from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
-
-    try:
-        return read_run(model_path.parent).unsure_threshold
-    except ValueError:
-        return DEFAULT_UNSURE_THRESHOLD
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.realworld", description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run, "
@@ -384,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_class_lines("pendigits default", report.pendigits_default)))
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
-    threshold = run_threshold(model_path)
+    threshold = unsure_threshold_for(model_path)
     unsure = unsure_rates(model, report, threshold)
     print(f"answered '?' (confidence < {threshold:.3f}): " + ", ".join(f"{name} {rate:.2%}" for name, rate in unsure.items()))
     print(f"({elapsed:.0f} s)", file=sys.stderr)

@@ -183,6 +183,10 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         import numpy as np
 
         from core.inference import load_model, predict_probabilities
+        from core.runs import unsure_threshold_for
+        from core.uncertainty import judge
+
+        threshold = unsure_threshold_for(model_path)
 
         try:
             model = load_model(model_path)
@@ -196,7 +200,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for path, images in inputs:
             rows = probabilities[start : start + len(images)]  # (this image's digits, 10)
             start += len(images)
-            number = "".join(str(int(row.argmax())) for row in rows)
+            number = "".join(judge(row, threshold).label for row in rows)  # "?" where unsure
             # A number is only as certain as its least certain digit.
             print(f"{path}\t{number}\t{float(rows.max(axis=1).min()):.4f}", file=out, flush=True)
     return EXIT_FAILURE if failed else EXIT_OK

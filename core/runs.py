@@ -136,6 +136,14 @@ def _weights_only_copy(model: keras.Model) -> keras.Model:
     return copy
 
 
+def unsure_threshold_for(model_path: Path) -> float:
+    """The "not sure" floor saved with a model's run, or the default for a bare `.keras` file."""
+    try:
+        return read_run(model_path.parent).unsure_threshold
+    except ValueError:
+        return DEFAULT_UNSURE_THRESHOLD
+
+
 class RunStore:
     """Saves, lists, activates and deletes runs under one folder, beside the shipped model."""
 

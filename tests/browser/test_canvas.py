@@ -1,0 +1,171 @@
+"""The Predict page's canvas in a real browser: the empty-canvas hint, Clear, stroke width, and real pen
+strokes from UCI pendigits replayed as mouse movements and read back through the Prediction metric."""
+
+from __future__ import annotations
+
+import collections
+import math
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.pendigits import Stroke, first_of_each_class, fit_to_canvas, read_pendigits
+from tests.browser.streamlit_ui import AppTab
+
+CANVAS = "canvas.upper-canvas"  # fabric's event layer of streamlit-drawable-canvas (no iframe)
+DRAWING_LAYER = "canvas.dc-canvas.lower-canvas"  # finished strokes on the background colour; in a shadow root
+CANVAS_SIDE = 280
+STEP_PX = 12  # mouse events at most this far apart; each costs a frame (~17 ms), fabric smooths between
+DIGITS_PER_CLASS = 5
+MIN_ACCURACY = 0.85
+HINT = re.compile(r"^Draw a digit")
+PREDICT_SCREENSHOT = "/tmp/digitlab-predict.png"
+VERTICAL_STROKE: Stroke = ((140.0, 40.0), (140.0, 240.0))
+
+INK_PIXELS_JS = """(canvas) => {
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let ink = 0;
+  for (let red = 0; red < pixels.length; red += 4) if (pixels[red] > 127) ink++;
+  return ink;
+}"""
+AT_POSITION_JS = """([element, left, top]) => {
+  const box = element.getBoundingClientRect();
+  return Math.abs(box.left - left) < 0.5 && Math.abs(box.top - top) < 0.5;
+}"""
+
+
+class Canvas:
+    """The drawing surface of a freshly loaded Predict page, driven with the mouse."""
+
+    def __init__(self, tab: AppTab) -> None:
+        tab.open("/Predict")
+        self.tab = tab
+        self.surface = tab.page.locator(CANVAS)
+        expect(self.surface).to_be_visible()
+        expect(tab.main.get_by_text(HINT)).to_be_visible()
+        self.home = self.surface.bounding_box()  # where the canvas sits once the page has settled
+
+    def ink_pixels(self) -> int:
+        """Light pixels on the drawing layer: the page draws white ink on a black background."""
+        return self.tab.page.locator(DRAWING_LAYER).evaluate(INK_PIXELS_JS)
+
+    def _wait_in_place(self) -> None:
+        """Waits until the canvas is back where it belongs.
+
+        For a moment after Clear, the new canvas sits below the old one's leftover slot: a stroke aimed
+        at the usual place would miss it.
+        """
+        expect(self.surface).to_be_visible()
+        self.tab.page.wait_for_function(AT_POSITION_JS, arg=[self.surface.element_handle(), self.home["x"], self.home["y"]])
+
+    def draw(self, strokes: tuple[Stroke, ...]) -> None:
+        """Replays strokes (canvas pixels) with the mouse and waits until the app has answered each one.
+
+        Every stroke sends the drawing to the server and reruns the page, which redraws the "original" step
+        image: a new image address shows this stroke's run arrived, an idle app that the run ended.
+        """
+        original = self.tab.main.get_by_test_id("stImage").locator("img").first
+        mouse = self.tab.page.mouse
+        left, top = self.home["x"], self.home["y"]
+        for stroke in strokes:
+            if len(stroke) == 1:  # fabric drops a zero-length path: make a dot a tiny line
+                stroke = (stroke[0], (stroke[0][0] + 1, stroke[0][1] + 1))
+            self._wait_in_place()
+            before = original.get_attribute("src") if original.count() else None
+            mouse.move(left + stroke[0][0], top + stroke[0][1])
+            mouse.down()
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+                steps = max(1, math.ceil(math.dist((x0, y0), (x1, y1)) / STEP_PX))
+                mouse.move(left + x1, top + y1, steps=steps)
+            mouse.up()
+            if before is None:
+                expect(original).to_have_attribute("src", re.compile(r"/media/"))
+            else:
+                expect(original).not_to_have_attribute("src", before)
+            self.tab.wait_until_idle()
+
+    def clear(self) -> None:
+        """Presses the page's Clear button and waits for the fresh, empty canvas.
+
+        Clear mounts a new canvas under a new key, a moment after the hint appears.
+        """
+        old_surface = self.surface.element_handle()
+        with self.tab.finished_run():
+            self.tab.main.get_by_role("button", name="Clear").click()
+        expect(self.tab.main.get_by_text(HINT)).to_be_visible()
+        expect(self.tab.metric("Prediction")).to_have_count(0)
+        self.tab.wait_until_idle()
+        self.tab.page.wait_for_function("canvas => !canvas.isConnected", arg=old_surface)
+        self._wait_in_place()
+
+
+@pytest.mark.browser
+def test_empty_canvas_shows_the_hint_and_clear_empties_it(tab: AppTab, shipped_model_active) -> None:
+    canvas = Canvas(tab)
+    hint, prediction = tab.main.get_by_text(HINT), tab.metric("Prediction")
+    expect(prediction).to_have_count(0)
+    assert canvas.ink_pixels() == 0
+
+    three = next(digit for digit in read_pendigits() if digit.label == 3)
+    canvas.draw(fit_to_canvas(three, CANVAS_SIDE))
+    expect(prediction).to_be_visible()
+    expect(hint).to_have_count(0)
+    assert canvas.ink_pixels() > 1000
+    # The screenshot is for a person to look at: wait for the step images and the probability chart.
+    expect(tab.main.locator(".js-plotly-plot")).to_be_visible()
+    for image in tab.main.get_by_test_id("stImage").locator("img").all():
+        expect(image).to_have_js_property("complete", True)
+    tab.page.screenshot(path=PREDICT_SCREENSHOT, full_page=True)
+
+    canvas.clear()
+    expect(hint).to_be_visible()
+    expect(prediction).to_have_count(0)
+    assert canvas.ink_pixels() == 0
+
+
+@pytest.mark.browser
+def test_stroke_width_changes_the_drawing(tab: AppTab, shipped_model_active) -> None:
+    canvas = Canvas(tab)
+    thumb = tab.main.get_by_test_id("stSlider").get_by_role("slider")
+    ink = {}
+    for key, width in (("Home", 5), ("End", 40)):
+        # The slider's value reaches the canvas through a rerun: wait for it before drawing.
+        with tab.finished_run():
+            thumb.press(key)
+        expect(tab.main.get_by_test_id("stSliderThumbValue")).to_have_text(str(width))
+        if ink:
+            canvas.clear()
+        canvas.draw((VERTICAL_STROKE,))
+        ink[width] = canvas.ink_pixels()
+    print(f"\nink pixels of one 200 px stroke: width 5 -> {ink[5]}, width 40 -> {ink[40]}")
+    length = math.dist(*VERTICAL_STROKE)
+    assert 0.5 * length * 5 < ink[5] < 2 * length * 5
+    assert ink[40] > 4 * ink[5]
+
+
+@pytest.mark.browser
+def test_replayed_pen_digits_are_recognised(tab: AppTab, shipped_model_active) -> None:
+    digits = first_of_each_class(read_pendigits(), DIGITS_PER_CLASS)
+    canvas = Canvas(tab)
+    value = tab.metric_value("Prediction")
+    predictions = []
+    started = time.perf_counter()
+    for digit in digits:
+        canvas.draw(fit_to_canvas(digit, CANVAS_SIDE))
+        # One character per digit found ("?" when not sure); anything but the one right digit is a mistake.
+        expect(value).to_have_text(re.compile(r"^[0-9?]+$"))
+        predictions.append(value.inner_text())
+        canvas.clear()
+    elapsed = time.perf_counter() - started
+
+    mistakes = collections.Counter(
+        (digit.label, predicted) for digit, predicted in zip(digits, predictions) if str(digit.label) != predicted
+    )
+    accuracy = 1 - sum(mistakes.values()) / len(digits)
+    print(
+        f"\ncanvas accuracy on {len(digits)} pendigits: {accuracy:.1%} in {elapsed:.0f} s "
+        f"({elapsed / len(digits):.1f} s per digit); mistakes (true, predicted): {dict(mistakes)}"
+    )
+    assert accuracy >= MIN_ACCURACY, f"accuracy {accuracy:.1%} < {MIN_ACCURACY:.0%}; mistakes: {dict(mistakes)}"

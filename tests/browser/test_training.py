@@ -1,0 +1,113 @@
+"""Live training in a real browser: start a small job, watch it without reloading, leave and come back,
+and find the new run active everywhere once it is saved."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.streamlit_ui import AppServer, AppTab
+
+# About 9,000 images an epoch after the validation split: a few seconds each, long enough to leave the
+# page and come back while the job runs, short enough to finish in well under a minute.
+TRAINING_IMAGES = 10_000
+EPOCHS = 2
+TRAINING_TIMEOUT_MS = 180_000  # generous: the two cores may be shared with other work
+RUNNING = re.compile(r"state: (starting|running)\b")
+# The learning-curve figure as Plotly holds it: one x value per finished epoch.
+EPOCH_POINTS_JS = """() => {
+  const plot = document.querySelector('.js-plotly-plot');
+  const trace = plot && plot.data && plot.data.find(t => t.name === 'validation accuracy');
+  return trace ? trace.x.length : -1;
+}"""
+
+
+def set_number(tab: AppTab, label: str, value: int) -> None:
+    """Types into an `st.number_input` and waits for the rerun that commits it (none if unchanged)."""
+    field = tab.main.get_by_label(label, exact=True)
+    if field.input_value() == str(value):
+        return
+    with tab.finished_run():
+        field.fill(str(value))
+        field.press("Enter")
+    expect(field).to_have_value(str(value))
+
+
+@pytest.fixture()
+def no_job_left_behind(tab: AppTab, app_server: AppServer) -> Iterator[None]:
+    """After the test, even a failed one: no job still running, and the shipped model active again.
+
+    A job left running would activate its run in the middle of later tests.
+    """
+    yield
+    tab.open("/Train")
+    stop = tab.main.get_by_role("button", name="Stop")
+    if stop.count():
+        stop.click()
+    finished = re.compile(r"state: (done|failed)|No training yet")
+    expect(tab.main.get_by_text(finished).first).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+    (app_server.runs_dir / "active.json").unlink(missing_ok=True)
+
+
+@pytest.mark.browser
+def test_live_training_survives_page_switches_and_activates_the_new_run(
+    tab: AppTab, shipped_model_active, no_job_left_behind
+) -> None:
+    tab.open("/Train")
+    start = tab.main.get_by_role("button", name="Start training")
+    expect(start).to_be_enabled()
+    available = int(tab.main.get_by_label("Training images (0 = all)").get_attribute("max"))
+    images = min(TRAINING_IMAGES, available)
+    # On the 5,000-image bundled sample, more epochs keep the same amount of work.
+    epochs = max(EPOCHS, math.ceil(EPOCHS * TRAINING_IMAGES / images))
+    set_number(tab, "Training images (0 = all)", images)
+    set_number(tab, "Epochs", epochs)
+    tab.page.evaluate("() => { window.digitLabNoReload = true; }")  # gone if the page ever reloads
+
+    with tab.finished_run():
+        start.click()
+    job_view = tab.main.get_by_text(re.compile(r"^Job \d+ · state: "))
+    expect(job_view).to_contain_text(RUNNING)
+    job = re.match(r"Job (\d+)", job_view.inner_text()).group(1)
+    # When the job ends the fragment reruns the whole page, and for a moment the stale "running" view
+    # sits beside the new "done" one: look for a state, not for the only caption.
+    running = tab.main.get_by_text(re.compile(rf"^Job {job} · state: (starting|running)\b")).first
+    done = tab.main.get_by_text(re.compile(rf"^Job {job} · state: done\b"))
+    epochs_done = tab.metric_value("Epochs done")
+    expect(epochs_done).to_have_text("0")  # drawn by the very run that started the job
+    expect(tab.main.locator(".js-plotly-plot")).to_be_visible()  # Plotly adds the class as it draws
+    assert tab.page.evaluate(EPOCH_POINTS_JS) == 0
+
+    # Leave for another page and come back: the job goes on and the page shows it again.
+    tab.navigate("Home")
+    expect(tab.main.get_by_role("heading", level=1)).to_contain_text("Digit Lab")
+    expect(running).to_have_count(0)
+    tab.navigate("Train")
+    expect(running).to_be_visible()
+
+    # The progress bar moves and the epoch counter and chart update, all without a reload.
+    progress = tab.main.get_by_test_id("stProgress").get_by_role("progressbar").first
+    expect(progress).to_be_visible()
+    expect(progress).not_to_have_attribute("aria-valuenow", progress.get_attribute("aria-valuenow"), timeout=TRAINING_TIMEOUT_MS)
+    expect(epochs_done.first).to_have_text("1", timeout=TRAINING_TIMEOUT_MS)
+    tab.page.wait_for_function(f"() => ({EPOCH_POINTS_JS})() >= 1")
+    assert tab.page.evaluate("() => window.digitLabNoReload") is True
+
+    # Done: the run is saved and becomes the active model on every page.
+    expect(done).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+    expect(job_view).to_have_count(1)  # the stale view has gone
+    saved = tab.main.get_by_test_id("stAlertContentSuccess")
+    expect(saved).to_contain_text("Saved run")
+    run_id = re.search(r"Saved run (\S+) \(", saved.inner_text()).group(1)
+    expect(epochs_done).to_have_text(str(epochs))
+    expect(tab.sidebar.get_by_test_id("stCaptionContainer").first).to_contain_text(run_id)
+    assert tab.page.evaluate("() => window.digitLabNoReload") is True
+
+    tab.navigate("Misclassified")
+    expect(tab.sidebar.get_by_test_id("stCaptionContainer").first).to_contain_text(run_id)
+    expect(tab.metric_value("Errors")).to_have_text(re.compile(r"^[\d,]+$"))
+    expect(tab.page.get_by_test_id("stException")).to_have_count(0)

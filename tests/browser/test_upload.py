@@ -1,0 +1,61 @@
+"""The Predict page's "Upload images" tab in a real browser: files built in memory, one of them not an image."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from playwright.sync_api import FilePayload, expect
+
+from tests.browser.streamlit_ui import AppTab
+
+PAPER = 255  # white paper
+INK = 0  # dark ink
+
+
+def seven() -> np.ndarray:
+    """A "7" in a thick pen stroke: a bar and a slanted stem."""
+    image = np.full((240, 200), PAPER, np.uint8)  # (240, 200) uint8, dark ink on white paper
+    cv2.polylines(image, [np.array([(50, 45), (150, 45), (85, 205)], np.int32)], isClosed=False, color=INK, thickness=20)
+    return image
+
+
+def zero() -> np.ndarray:
+    """A "0": an upright ellipse in a thick pen stroke."""
+    image = np.full((240, 200), PAPER, np.uint8)  # (240, 200) uint8, dark ink on white paper
+    cv2.ellipse(image, (100, 120), (52, 82), 0, 0, 360, INK, thickness=20)
+    return image
+
+
+def encoded(image: np.ndarray, extension: str) -> bytes:
+    ok, buffer = cv2.imencode(extension, image)
+    assert ok, f"OpenCV could not encode {extension}"
+    return buffer.tobytes()
+
+
+@pytest.mark.browser
+def test_uploaded_images_are_predicted_and_a_bad_file_is_reported(tab: AppTab, shipped_model_active) -> None:
+    files: list[FilePayload] = [
+        {"name": "seven.png", "mimeType": "image/png", "buffer": encoded(seven(), ".png")},
+        {"name": "zero.jpg", "mimeType": "image/jpeg", "buffer": encoded(zero(), ".jpg")},
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"Shopping list\nmilk\neggs\n"},
+    ]
+    tab.open("/Predict")
+    tab.main.get_by_role("tab", name="Upload images").click()
+    panel = tab.main.get_by_role("tabpanel", name="Upload images")
+    with tab.finished_run():
+        panel.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
+
+    expect(tab.metric_value("Prediction", scope=panel)).to_have_text(["7", "0"])
+    error = panel.get_by_test_id("stAlertContentError")
+    expect(error).to_have_count(1)
+    expect(error).to_contain_text("notes.png")
+    expect(error).to_contain_text("not an image")
+    for name in ("seven.png", "zero.jpg", "notes.png"):
+        expect(panel.get_by_test_id("stMarkdownContainer").get_by_text(name, exact=True)).to_be_visible()
+    expect(tab.page.get_by_test_id("stException")).to_have_count(0)
+
+    # The page still works: the Draw tab shows its canvas again.
+    tab.main.get_by_role("tab", name="Draw").click()
+    expect(tab.page.locator("canvas.upper-canvas")).to_be_visible()
+    expect(tab.main.get_by_role("tabpanel", name="Draw").get_by_text("Draw a digit")).to_be_visible()
