@@ -9,6 +9,7 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.calibration import ConfidenceHistogram, ReliabilityDiagram
 from core.progress import EpochMetrics
 
 TRAIN_COLOUR = "#1f77b4"
@@ -162,4 +163,72 @@ def compare_curves(histories: dict[str, Sequence[EpochMetrics]]) -> go.Figure:
         )
     figure.update_xaxes(title_text="epoch")
     figure.update_layout(height=340, margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h", y=-0.25))
+    return figure
+
+
+def reliability_diagram(diagram: ReliabilityDiagram) -> go.Figure:
+    """Accuracy against confidence per bin; a calibrated model's bars sit on the diagonal."""
+    centres = (diagram.edges[:-1] + diagram.edges[1:]) / 2
+    figure = go.Figure(
+        go.Bar(
+            x=centres,
+            y=diagram.accuracy,
+            width=np.diff(diagram.edges),
+            name="accuracy",
+            marker_color=TRAIN_COLOUR,
+            customdata=diagram.counts,
+            hovertemplate="confidence %{x:.2f}: accuracy %{y:.1%} over %{customdata} images<extra></extra>",
+        )
+    )
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", line=dict(dash="dash", color="grey")))
+    figure.update_layout(
+        height=340, margin=dict(t=10, b=10, l=10, r=10), xaxis=dict(title="confidence", range=[0, 1]),
+        yaxis=dict(title="accuracy", range=[0, 1]), legend=dict(orientation="h", y=-0.25),
+    )
+    return figure
+
+
+def confidence_histogram_chart(histogram: ConfidenceHistogram) -> go.Figure:
+    """How confident the model is when right and when wrong (log scale: right answers dominate)."""
+    centres = (histogram.edges[:-1] + histogram.edges[1:]) / 2
+    figure = go.Figure(
+        [
+            go.Bar(x=centres, y=histogram.counts_correct, name="correct", marker_color=TRAIN_COLOUR),
+            go.Bar(x=centres, y=histogram.counts_wrong, name="wrong", marker_color=VALIDATION_COLOUR),
+        ]
+    )
+    figure.update_layout(
+        barmode="group", height=340, margin=dict(t=10, b=10, l=10, r=10),
+        xaxis=dict(title="confidence"), yaxis=dict(title="images", type="log"), legend=dict(orientation="h", y=-0.25),
+    )
+    return figure
+
+
+def embedding_scatter(points: np.ndarray, labels: np.ndarray, wrong: np.ndarray, drawing: np.ndarray | None) -> go.Figure:
+    """Test digits in the network's feature space (2-D PCA), coloured by true digit, mistakes as crosses."""
+    palette = plotly.colors.qualitative.Plotly
+    figure = go.Figure()
+    for digit in range(10):
+        chosen = np.flatnonzero((labels == digit) & ~wrong)
+        figure.add_trace(
+            go.Scattergl(
+                x=points[chosen, 0], y=points[chosen, 1], mode="markers", name=str(digit),
+                marker=dict(size=4, color=palette[digit], opacity=0.6), customdata=chosen,
+                hovertemplate="test #%{customdata}, digit " + str(digit) + "<extra></extra>",
+            )
+        )
+    mistakes = np.flatnonzero(wrong)
+    figure.add_trace(
+        go.Scattergl(
+            x=points[mistakes, 0], y=points[mistakes, 1], mode="markers", name="misclassified",
+            marker=dict(size=9, symbol="x", color="black"), customdata=mistakes,
+            hovertemplate="test #%{customdata}, misclassified<extra></extra>",
+        )
+    )
+    if drawing is not None:
+        figure.add_trace(
+            go.Scatter(x=[drawing[0]], y=[drawing[1]], mode="markers", name="your drawing",
+                       marker=dict(size=18, symbol="star", color="gold", line=dict(width=1, color="black")))
+        )
+    figure.update_layout(height=560, margin=dict(t=10, b=10, l=10, r=10), xaxis_title="component 1", yaxis_title="component 2")
     return figure

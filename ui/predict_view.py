@@ -12,6 +12,7 @@ from core.runs import RunRecord
 from core.segmentation import SegmentedDigit, segment_digits
 from core.uncertainty import Verdict, judge
 from ui.charts import probability_bars
+from ui.insight_view import grad_cam_overlay
 from ui.resources import get_model
 
 LAST_INPUT_KEY = "predict_last_input"  # read by the Feature maps page
@@ -67,6 +68,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         left.metric("Confidence", f"{lowest:.1%}")
         if verdict.digit is None:
             left.warning(_doubt(verdict, row))
+        left.image(grad_cam_overlay(run.run_id, digits[0].digit.model_input), caption="where the model looked (Grad-CAM)", width=140)
         with right:
             _show_steps_and_bars(digits[0].digit, row, key=f"{key}_bars")
         return

@@ -67,7 +67,7 @@ def test_feature_maps_show_every_feature_layer(app_with_model, app_env):
     names = build_feature_extractor(store.load_model(app_with_model)).layer_names
     app = open_page("pages/4_Feature_maps.py")
     assert not app.exception
-    shown = [header.value.split(" · ")[0] for header in app.main.subheader]
+    shown = [header.value.split(" · ")[0] for header in app.main.subheader if " · " in header.value]
     assert shown == list(names)
 
 
@@ -112,3 +112,19 @@ def test_predict_upload_of_a_number_reads_every_digit(app_with_model):
     predictions = [metric.value for metric in app.metric if metric.label == "Prediction"]
     assert len(predictions) == 1 and len(predictions[0]) == 4
     assert any("4 digits found" in caption.value for caption in app.caption)
+
+
+def test_feature_maps_explain_any_digit_and_show_neighbours(app_with_model):
+    app = open_page("pages/4_Feature_maps.py")
+    app.selectbox(key="fm_explained").set_value(7).run()
+    assert not app.exception
+    assert any("Nearest training images" in caption.value for caption in app.caption)
+
+
+def test_insight_reports_the_calibration_core_computes(app_with_model, app_env):
+    from core.calibration import expected_calibration_error
+
+    _, probabilities, labels = _expected(app_env, app_with_model)
+    app = open_page("pages/7_Insight.py")
+    assert not app.exception
+    assert _metric(app, "Expected calibration error") == f"{expected_calibration_error(probabilities, labels):.2%}"

@@ -23,6 +23,7 @@ PAGES = [
     ("/Feature_maps", "Feature maps", ".js-plotly-plot"),
     ("/Predict", "Predict", "canvas.upper-canvas"),
     ("/Runs", "Runs", '[data-testid="stDataFrame"]'),
+    ("/Insight", "Insight", ".js-plotly-plot"),
 ]
 
 

@@ -1,0 +1,43 @@
+"""Cached explanation machinery per run: Grad-CAM explainers and feature-space embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.embedding import Projection, build_feature_model, embed, pca, project
+from core.explain import Explainer, build_explainer, grad_cam, overlay
+from ui.resources import get_data, get_model
+
+NEIGHBOUR_POOL = 10_000  # training images searched for neighbours: enough for close matches, seconds to embed
+
+
+@st.cache_resource(max_entries=4)
+def get_explainer(run_id: str) -> Explainer:
+    return build_explainer(get_model(run_id))
+
+
+@st.cache_resource(max_entries=4)
+def get_feature_model(run_id: str):
+    return build_feature_model(get_model(run_id))
+
+
+def grad_cam_overlay(run_id: str, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
+    """(224, 224, 3) uint8: the digit with Grad-CAM heat for `class_index` (default: predicted)."""
+    return overlay(image, grad_cam(get_explainer(run_id), image, class_index))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Embedding training images…")
+def training_features(run_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """Penultimate-layer features of a fixed subset of training images, and their indices."""
+    data = get_data()
+    indices = np.random.default_rng(0).permutation(len(data.x_train))[:NEIGHBOUR_POOL]
+    return embed(get_feature_model(run_id), data.x_train[indices]), indices
+
+
+@st.cache_resource(max_entries=2, show_spinner="Projecting the test set…")
+def test_projection(run_id: str) -> tuple[Projection, np.ndarray]:
+    """PCA fitted on the test set's penultimate features, and the test set's 2-D coordinates."""
+    features = embed(get_feature_model(run_id), get_data().x_test)  # (n_test, d)
+    projection = pca(features, components=2)
+    return projection, project(projection, features)  # (n_test, 2)
