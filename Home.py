@@ -66,5 +66,5 @@ pages = (
 for path, label, icon, help_text in pages:
     st.page_link(path, label=f"{label}: {help_text}", icon=icon)
 
-# Last, after everything is drawn: Home itself never waits for TensorFlow.
+# Last, after everything is drawn, so Home never waits: TensorFlow and the model load in the background.
 start_tensorflow_warmup()

@@ -68,7 +68,8 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         left.metric("Confidence", f"{lowest:.1%}")
         if verdict.digit is None:
             left.warning(_doubt(verdict, row))
-        left.image(grad_cam_overlay(run.run_id, digits[0].digit.model_input), caption="where the model looked (Grad-CAM)", width=140)
+        if left.toggle("Where did it look?", key=f"{key}_grad_cam", help="Grad-CAM heat over the model's input"):
+            left.image(grad_cam_overlay(run.run_id, digits[0].digit.model_input), caption="Grad-CAM", width=140)
         with right:
             _show_steps_and_bars(digits[0].digit, row, key=f"{key}_bars")
         return

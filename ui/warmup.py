@@ -1,19 +1,33 @@
-"""Importing TensorFlow in the background while the user reads Home, so Predict answers sooner."""
+"""Loading TensorFlow and the active model in the background while the user reads Home.
+
+The first Predict answer would otherwise wait for TensorFlow's ~3 s import, the model file and the
+first call's tracing; by the time a user has clicked through, all three are done.
+"""
 
 from __future__ import annotations
 
 import threading
 
+import numpy as np
 import streamlit as st
 
+from ui.resources import active_run, get_model
 
-def _import_keras() -> None:
-    import keras  # noqa: F401 - the import itself is the work: ~3 s of TensorFlow start-up
+
+def _warm_up(run_id: str | None) -> None:
+    import keras  # noqa: F401 - the import itself is most of the work
+
+    if run_id is not None:
+        from core.inference import predict_probabilities
+
+        # The cached loader shares the model with the pages; one call traces it.
+        predict_probabilities(get_model(run_id), np.zeros((1, 28, 28), np.float32))
 
 
 @st.cache_resource
 def start_tensorflow_warmup() -> threading.Thread:
-    """Starts the import once per server; pages that need Keras later find it already loaded."""
-    thread = threading.Thread(target=_import_keras, name="tensorflow-warmup", daemon=True)
+    """Starts the warm-up once per server; pages that need the model later find it loaded."""
+    run = active_run()
+    thread = threading.Thread(target=_warm_up, args=(run.run_id if run else None,), name="tensorflow-warmup", daemon=True)
     thread.start()
     return thread
