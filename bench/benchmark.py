@@ -23,20 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PENDIGITS = PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-orig.tra"
 ARCHITECTURES = ("fast", "best", "seed")  # seed is the original project's recipe
 TARGET_ACCURACY = 0.99
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 # ---- training ------------------------------------------------------------------------------
@@ -122,7 +114,7 @@ def time_app(tmp_runs: Path) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DIGIT_LAB_RUNS": str(tmp_runs)}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         started = time.perf_counter()
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", f"--server.port={port}", "--server.headless=true"],

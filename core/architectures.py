@@ -48,19 +48,24 @@ def build_seed() -> keras.Model:
     return keras.Model(inputs, outputs, name="seed")
 
 
-def _conv_block(x: keras.KerasTensor, filters: int, kernel_size: int, name: str) -> keras.KerasTensor:
+def _conv_block(
+    x: keras.KerasTensor, filters: int, kernel_size: int, name: str, strides: int = 1
+) -> keras.KerasTensor:
     """Convolution, batch norm, ReLU: batch norm is what lets these nets learn in one epoch."""
-    x = layers.Conv2D(filters, kernel_size, padding="same", use_bias=False, name=name)(x)
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False, name=name)(x)
     # Momentum 0.9, not 0.99: short runs must leave usable moving statistics for inference.
     x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
 def build_fast() -> keras.Model:
-    """A small batch-normalised CNN: a sixth of seed's multiply-adds, higher accuracy sooner."""
+    """A small batch-normalised CNN: a tenth of seed's multiply-adds, higher accuracy sooner.
+
+    The first convolution strides by 2 instead of being followed by a pooling layer: the same
+    14x14 output for a quarter of the work at full resolution, the costliest part on a CPU.
+    """
     inputs = _inputs()
-    x = _conv_block(inputs, 16, 5, "conv1")  # (28, 28, 16)
-    x = layers.MaxPooling2D(2, name="pool1")(x)  # (14, 14, 16)
+    x = _conv_block(inputs, 16, 5, "conv1", strides=2)  # (14, 14, 16)
     x = _conv_block(x, 32, 3, "conv2")  # (14, 14, 32)
     x = layers.MaxPooling2D(2, name="pool2")(x)  # (7, 7, 32)
     x = _conv_block(x, 64, 3, "conv3")  # (7, 7, 64)

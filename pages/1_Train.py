@@ -7,12 +7,10 @@ from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.jobs import JobBusyError
 from ui.charts import learning_curves
 from ui.resources import get_data, get_jobs
-from ui.sidebar import render_sidebar
+from ui.sidebar import start_page
 from ui.training_form import FORM_FIELDS, apply_recipe, remember_form, restore_form
 
-st.set_page_config(page_title="Train · Digit Lab", page_icon="🏋️", layout="wide")
-st.title("Train")
-render_sidebar()
+start_page("Train", "🏋️", needs_model=False)
 jobs = get_jobs()
 data = get_data()
 if data.is_sample:

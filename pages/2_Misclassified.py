@@ -8,14 +8,9 @@ from ui.charts import probability_bars
 from ui.evaluation_view import active_probabilities, digit_grid, mistakes_table, paginate
 from ui.insight_view import grad_cam_overlay
 from ui.resources import get_data
-from ui.sidebar import render_sidebar
+from ui.sidebar import start_page
 
-st.set_page_config(page_title="Misclassified · Digit Lab", page_icon="❌", layout="wide")
-st.title("Misclassified test images")
-run = render_sidebar()
-if run is None:
-    st.info("No model yet: train one on the Train page.")
-    st.stop()
+run = start_page("Misclassified", "❌", heading="Misclassified test images")
 
 data = get_data()
 probabilities = active_probabilities(run)

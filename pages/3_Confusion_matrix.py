@@ -7,14 +7,9 @@ from core.evaluation import cell_indices, row_normalised
 from ui.charts import confusion_heatmap
 from ui.evaluation_view import active_probabilities, class_metrics_table, digit_grid, mistakes_table, run_confusion
 from ui.resources import get_data
-from ui.sidebar import render_sidebar
+from ui.sidebar import start_page
 
-st.set_page_config(page_title="Confusion matrix · Digit Lab", page_icon="🧮", layout="wide")
-st.title("Confusion matrix")
-run = render_sidebar()
-if run is None:
-    st.info("No model yet: train one on the Train page.")
-    st.stop()
+run = start_page("Confusion matrix", "🧮")
 
 data = get_data()
 probabilities = active_probabilities(run)

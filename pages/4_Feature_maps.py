@@ -14,14 +14,9 @@ from ui.insight_view import get_feature_model, grad_cam_overlay, training_featur
 from ui.inspection_view import get_feature_extractor
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data, get_model
-from ui.sidebar import render_sidebar
+from ui.sidebar import start_page
 
-st.set_page_config(page_title="Feature maps · Digit Lab", page_icon="🔬", layout="wide")
-st.title("Feature maps")
-run = render_sidebar()
-if run is None:
-    st.info("No model yet: train one on the Train page.")
-    st.stop()
+run = start_page("Feature maps", "🔬")
 
 data = get_data()
 SOURCES = ["Test image by index", "A misclassified test image", "Last drawing on Predict"]

@@ -6,14 +6,9 @@ from streamlit_drawable_canvas import st_canvas
 from core.images import ImageDecodeError, decode_image
 from core.preprocessing import NoInkError
 from ui.predict_view import show_prediction
-from ui.sidebar import render_sidebar
+from ui.sidebar import start_page
 
-st.set_page_config(page_title="Predict · Digit Lab", page_icon="🎨", layout="wide")
-st.title("Predict")
-run = render_sidebar()
-if run is None:
-    st.info("No model yet: train one on the Train page.")
-    st.stop()
+run = start_page("Predict", "🎨")
 
 st.session_state.setdefault("predict_canvas_version", 0)
 draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])

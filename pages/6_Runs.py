@@ -7,11 +7,9 @@ from core.model_card import architecture_summary, model_card
 from core.runs import MODEL_FILE
 from ui.charts import compare_curves
 from ui.resources import get_model, get_store
-from ui.sidebar import render_sidebar
+from ui.sidebar import start_page
 
-st.set_page_config(page_title="Runs · Digit Lab", page_icon="🗂️", layout="wide")
-st.title("Runs")
-active = render_sidebar()
+active = start_page("Runs", "🗂️", needs_model=False)
 store = get_store()
 runs = store.list_runs()
 if not runs:

@@ -10,14 +10,9 @@ from ui.evaluation_view import active_probabilities
 from ui.insight_view import get_feature_model, grad_cam_overlay, test_projection
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data
-from ui.sidebar import render_sidebar
+from ui.sidebar import start_page
 
-st.set_page_config(page_title="Insight · Digit Lab", page_icon="💡", layout="wide")
-st.title("Insight")
-run = render_sidebar()
-if run is None:
-    st.info("No model yet: train one on the Train page.")
-    st.stop()
+run = start_page("Insight", "💡")
 
 data = get_data()
 probabilities = active_probabilities(run)

@@ -40,3 +40,24 @@ def render_sidebar() -> RunRecord | None:
         if broken:
             st.warning(f"{len(broken)} run folder(s) cannot be read and are hidden: " + ", ".join(b.run_id for b in broken))
     return active
+
+
+def start_page(name: str, icon: str, *, heading: str | None = None, needs_model: bool = True) -> RunRecord | None:
+    """Every page's first lines: configuration, title, sidebar, and a stop when a model is needed.
+
+    Args:
+        name: the page's name, for the browser tab.
+        icon: an emoji favicon (a ":material/…:" one would be fetched from the internet).
+        heading: the title shown on the page (default: `name`).
+        needs_model: stop with a hint when there is no model at all.
+
+    Returns:
+        The active run, or None (only when `needs_model` is False).
+    """
+    st.set_page_config(page_title=f"{name} · Digit Lab", page_icon=icon, layout="wide")
+    st.title(heading or name)
+    run = render_sidebar()
+    if needs_model and run is None:
+        st.info("No model yet: train one on the Train page.")
+        st.stop()
+    return run

@@ -19,20 +19,11 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.streamlit_ui import AppServer, AppTab
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_RUN_DIR = PROJECT_ROOT / "core" / "assets" / "shipped_run"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HEALTH_TIMEOUT_S = 60
 LOG_TAIL_LINES = 150
 VIEWPORT = {"width": 1400, "height": 1000}

@@ -25,7 +25,7 @@ EXPECTED_LAYER_NAMES = {
     "seed": ["image", "conv1", "conv2", "pool", "dropout1", "flatten", "dense", "dropout2", "probabilities"],
     "fast": [
         "image",
-        *("conv1", "conv1_bn", "conv1_relu", "pool1"),
+        *("conv1", "conv1_bn", "conv1_relu"),  # strided: no pooling after the first block
         *("conv2", "conv2_bn", "conv2_relu", "pool2"),
         *("conv3", "conv3_bn", "conv3_relu"),
         "flatten",

@@ -14,7 +14,7 @@ NAMES = sorted(ARCHITECTURES)
 
 EXPECTED_FEATURE_LAYERS = {
     "seed": ["conv1", "conv2", "pool"],
-    "fast": ["conv1_relu", "pool1", "conv2_relu", "pool2", "conv3_relu"],
+    "fast": ["conv1_relu", "conv2_relu", "pool2", "conv3_relu"],
     "best": ["conv1_relu", "pool1", "conv2_relu", "pool2", "conv3_relu", "pool3"],
 }
 
