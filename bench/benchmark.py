@@ -88,13 +88,13 @@ def time_inference(repeats: int = 300) -> dict[str, Any]:
 # ---- app -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _wait_for_health(url: str, timeout_s: float = 60) -> None:
+def wait_for_health(url: str, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -110,7 +110,7 @@ def time_app(tmp_runs: Path) -> dict[str, Any]:
     """Server start → health → Home rendered → first Predict answer, in a real Chromium."""
     from playwright.sync_api import expect, sync_playwright
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DIGIT_LAB_RUNS": str(tmp_runs)}
     with sync_playwright() as playwright:
@@ -124,7 +124,7 @@ def time_app(tmp_runs: Path) -> dict[str, Any]:
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait_for_health(url)
+            wait_for_health(url)
             healthy = time.perf_counter()
             page = browser.new_page()
             page.goto(url)

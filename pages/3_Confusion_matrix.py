@@ -43,3 +43,9 @@ indices = cell_indices(data.y_test, probabilities, true_digit, predicted_digit)
 st.caption(f"{len(indices):,} test images are digit {true_digit} predicted as {predicted_digit}.")
 shown_indices = indices[:48]
 digit_grid(shown_indices, data.x_test, mistakes_table(shown_indices, data.y_test, probabilities))
+if len(shown_indices):
+    chosen_column, button_column = st.columns([3, 1])
+    chosen = chosen_column.selectbox("Look inside one of them", shown_indices, key="cm_chosen", format_func=lambda i: f"test #{i}")
+    if button_column.button("Open its feature maps and Grad-CAM"):
+        st.session_state["feature_maps_request"] = ("test", int(chosen))
+        st.switch_page("pages/4_Feature_maps.py")

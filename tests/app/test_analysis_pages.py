@@ -128,3 +128,11 @@ def test_insight_reports_the_calibration_core_computes(app_with_model, app_env):
     app = open_page("pages/7_Insight.py")
     assert not app.exception
     assert _metric(app, "Expected calibration error") == f"{expected_calibration_error(probabilities, labels):.2%}"
+
+
+def test_a_confusion_cell_image_opens_in_feature_maps(app_with_model, app_env):
+    app = open_page("pages/3_Confusion_matrix.py")
+    chosen = app.selectbox(key="cm_chosen").value
+    next(button for button in app.button if button.label.startswith("Open its feature maps")).click().run()
+    assert not app.exception
+    assert app.number_input(key="fm_index").value == chosen
