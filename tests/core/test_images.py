@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-import time
 import zlib
 
 import cv2
@@ -233,13 +232,10 @@ def test_file_cut_inside_its_header_is_reported_as_damaged() -> None:
         decode_image(data[:20])
 
 
-def test_decompression_bomb_header_is_refused_quickly() -> None:
-    data = _png_header_only(20_000, 20_000)  # 400 MP claimed in under 100 bytes
-    started = time.perf_counter()
+def test_decompression_bomb_header_is_refused_from_its_size() -> None:
+    data = _png_header_only(20_000, 20_000)  # 400 MP claimed in under 100 bytes: no pixels to decode
     with pytest.raises(ImageDecodeError, match="40,000,000"):
         decode_image(data)
-    # Decoding 400 MP would take seconds and 400 MB; refusing from the header takes microseconds.
-    assert time.perf_counter() - started < 0.5
 
 
 def test_image_just_over_the_limit_is_refused_from_its_header() -> None:

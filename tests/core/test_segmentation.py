@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import cv2
@@ -381,18 +380,6 @@ def test_only_specks_raise_no_ink_error() -> None:
 def test_bad_input_raises_value_error(bad) -> None:
     with pytest.raises(ValueError):
         segment_digits(bad)
-
-
-def test_four_digits_on_a_canvas_take_well_under_10_ms() -> None:
-    canvas = _transparent_canvas(_write("2024")[0])
-    segment_digits(canvas)  # warm-up
-    durations = []
-    for _ in range(30):
-        started = time.perf_counter()
-        segment_digits(canvas)
-        durations.append(time.perf_counter() - started)
-    # Typically 2-3 ms; the bound is loose because training jobs share the CPU.
-    assert np.median(durations) < 0.010
 
 
 # ----------------------------------------------------------------------------- grouping and ordering, from boxes
