@@ -74,13 +74,15 @@ def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, tra
     dataset = dataset.batch(config.batch_size)
     augmenter = build_augmenter(config.seed) if training and config.augment else None
 
-    def to_tensors(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def to_tensors(batch_index: tf.Tensor, batch: tuple[tf.Tensor, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
+        x, y = batch
         x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0  # (b, 28, 28, 1) float32 in [0, 1]
         if augmenter is not None:
-            x = augmenter(x)
+            x = augmenter(x, batch_index)
         return x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)
 
-    return dataset.map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    # enumerate() numbers the batches so the stateless pen-width draw differs from batch to batch.
+    return dataset.enumerate().map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 def build_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:

@@ -25,7 +25,7 @@ def slow_neighbourhood(image: np.ndarray, pick) -> np.ndarray:
 
 
 def test_augmenter_distorts_each_image(digits):
-    augmented = np.asarray(build_augmenter(seed=0)(digits))
+    augmented = np.asarray(build_augmenter(seed=0)(digits, 0))
     assert augmented.shape == digits.shape
     assert augmented.dtype == np.float32
     changed = np.abs(augmented - digits).reshape(len(digits), -1).max(axis=1) > 0.05
@@ -38,7 +38,7 @@ def test_geometric_augmenter_is_the_identity_outside_training(digits):
 
 
 def test_distortions_are_small_enough_to_keep_the_digit(digits):
-    augmented = np.asarray(build_augmenter(seed=1)(digits))
+    augmented = np.asarray(build_augmenter(seed=1)(digits, 0))
     # Constant zero fill, interpolation, max and min stay in the input's range.
     assert augmented.min() >= -1e-6 and augmented.max() <= 1 + 1e-6
     # Zooms of 10%, shifts of 8% and half a pixel of pen: the ink is neither lost nor blown up.
