@@ -377,9 +377,10 @@ def test_only_specks_raise_no_ink_error() -> None:
     [np.zeros((28, 28), np.float32), np.zeros((28, 28, 2), np.uint8), np.zeros((0, 10), np.uint8), [[0, 255]]],
     ids=["float", "two-channels", "empty", "list"],
 )
-def test_bad_input_raises_value_error(bad) -> None:
+@pytest.mark.parametrize("pipeline", [preprocess_digit, segment_digits], ids=["one digit", "several digits"])
+def test_bad_input_raises_value_error(pipeline, bad) -> None:
     with pytest.raises(ValueError):
-        segment_digits(bad)
+        pipeline(bad)
 
 
 # ----------------------------------------------------------------------------- grouping and ordering, from boxes
