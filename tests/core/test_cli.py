@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.runs import MODEL_FILE, RUNS_ENV_VAR, SHIPPED_RUN_DIR, RunStore
+from core.runs import MODEL_FILE, RUNS_ENV_VAR, RunStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -181,23 +181,14 @@ def test_predict_reports_bad_files_and_still_predicts_the_good_one(trained, imag
 
 
 def test_predict_with_only_bad_files_fails_cleanly(images, tmp_path):
-    # Exit 1 (bad files, shipped model found) or 2 (no model at all): either way errors, no traceback.
+    # Exit 1: the shipped model is found, every file is bad; errors, no traceback.
     completed = run_cli("predict", images["blank"], images["missing"], runs_dir=tmp_path / "runs")
-    assert completed.returncode == (EXIT_FAILURE if SHIPPED_RUN_DIR.is_dir() else EXIT_USAGE)
+    assert completed.returncode == EXIT_FAILURE
     assert_no_traceback(completed)
     assert completed.stdout == ""
     assert "error: " in completed.stderr
 
 
-@pytest.mark.skipif(SHIPPED_RUN_DIR.is_dir(), reason="the shipped model is always there to fall back on")
-def test_predict_without_any_model(images, tmp_path):
-    completed = run_cli("predict", images["png"], runs_dir=tmp_path / "runs")
-    assert completed.returncode == EXIT_USAGE
-    assert_no_traceback(completed)
-    assert "no trained model found" in completed.stderr
-
-
-@pytest.mark.skipif(not SHIPPED_RUN_DIR.is_dir(), reason="no shipped model in this checkout")
 def test_predict_with_no_runs_uses_the_shipped_model(images, tmp_path):
     completed = run_cli("predict", images["png"], runs_dir=tmp_path / "runs")
     assert completed.returncode == EXIT_OK, completed.stderr
