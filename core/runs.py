@@ -236,9 +236,9 @@ class RunStore:
             return self.get(chosen).run_id
         except (OSError, ValueError, KeyError, TypeError):
             pass
-        runs = self.list_runs()
         if self.shipped_dir is not None:
             return SHIPPED_RUN_ID
+        runs = self.list_runs()
         return runs[0].run_id if runs else None
 
     def set_active(self, run_id: str) -> None:
