@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
-from core.runs import MODEL_FILE, REALWORLD_FILE, SHIPPED_RUN_DIR, RunStore, default_runs_dir, unsure_threshold_for
+from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, unsure_threshold_for
 
 if TYPE_CHECKING:
     import keras
@@ -68,28 +68,6 @@ class Inputs:
     recipe: np.ndarray  # (n, 28, 28) float32 in [0, 1]; zeros where no ink was found
     plain: np.ndarray | None  # (n, 28, 28) float32 in [0, 1], or None when not asked for
     no_ink: np.ndarray  # (n,) bool
-
-
-def resolve_model_path(model: Path | None) -> Path:
-    """The `.keras` file to measure: `model` (a file or a run folder), else the active run, else the shipped one.
-
-    The default run store is only read if its folder exists, so measuring never creates `runs/`.
-
-    Raises:
-        ValueError: no model was given and none is installed.
-    """
-    if model is not None:
-        return model / MODEL_FILE if model.is_dir() else model
-    runs_dir = default_runs_dir()
-    if runs_dir.is_dir():
-        store = RunStore(runs_dir)
-        active = store.active_run_id()
-        if active is not None:
-            return store.get(active).path / MODEL_FILE
-    shipped = SHIPPED_RUN_DIR / MODEL_FILE
-    if shipped.is_file():
-        return shipped
-    raise ValueError("no trained model found: run `python -m core train` first or pass --model")
 
 
 def balanced_subset(labels: np.ndarray, limit: int | None, seed: int = SUBSET_SEED) -> np.ndarray:
@@ -357,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: --limit must be positive", file=sys.stderr)
         return 2
     try:
-        model_path = resolve_model_path(args.model)
+        model_path = model_file_to_use(args.model, default_runs_dir())
         from core.inference import load_model  # TensorFlow loads here, after the cheap checks.
 
         model = load_model(model_path)

@@ -142,29 +142,13 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _resolve_model_path(args: argparse.Namespace) -> Path:
-    """The .keras file to load: --model (file or run folder), else the store's active run.
-
-    Raises:
-        ValueError: nothing to load.
-    """
-    from core.runs import MODEL_FILE, RunStore, default_runs_dir
-
-    if args.model is not None:
-        return args.model / MODEL_FILE if args.model.is_dir() else args.model
-    store = RunStore(args.runs_dir or default_runs_dir())
-    active = store.active_run_id()
-    if active is None:
-        raise ValueError("no trained model found; run `python -m core train` first or pass --model")
-    return store.get(active).path / MODEL_FILE
-
-
 def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.images import decode_image
+    from core.runs import default_runs_dir, model_file_to_use
     from core.segmentation import segment_digits
 
     try:
-        model_path = _resolve_model_path(args)
+        model_path = model_file_to_use(args.model, args.runs_dir or default_runs_dir())
     except ValueError as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE

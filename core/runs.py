@@ -136,6 +136,25 @@ def _weights_only_copy(model: keras.Model) -> keras.Model:
     return copy
 
 
+def model_file_to_use(model: Path | None, runs_dir: Path) -> Path:
+    """The `.keras` file a command should load: `model` (a file or a run folder), else the active run
+    of `runs_dir`, else the shipped model. Reading never creates `runs_dir`.
+
+    Raises:
+        ValueError: no model was given and none is installed.
+    """
+    if model is not None:
+        return model / MODEL_FILE if model.is_dir() else model
+    if runs_dir.is_dir():
+        store = RunStore(runs_dir)
+        active = store.active_run_id()
+        if active is not None:
+            return store.get(active).path / MODEL_FILE
+    if (SHIPPED_RUN_DIR / MODEL_FILE).is_file():
+        return SHIPPED_RUN_DIR / MODEL_FILE
+    raise ValueError("no trained model found; run `python -m core train` first or pass --model")
+
+
 def unsure_threshold_for(model_path: Path) -> float:
     """The "not sure" floor saved with a model's run, or the default for a bare `.keras` file."""
     try:

@@ -483,3 +483,16 @@ def test_realworld_accuracy_reads_the_recorded_figures(store):
     assert store.realworld_accuracy(record.run_id) == {"semeion photo": 0.9}
     (record.path / "realworld.json").write_text("{broken")
     assert store.realworld_accuracy(record.run_id) == {}
+
+
+def test_model_file_to_use_prefers_the_given_model_then_the_active_run_then_the_shipped(store, tmp_path):
+    from core.runs import SHIPPED_RUN_DIR, model_file_to_use
+
+    record = store.save(make_result())
+    assert model_file_to_use(record.path, store.root) == record.path / "model.keras"
+    assert model_file_to_use(tmp_path / "x.keras", store.root) == tmp_path / "x.keras"
+    store.set_active(record.run_id)
+    assert model_file_to_use(None, store.root) == record.path / "model.keras"
+    absent = tmp_path / "no-runs-here"
+    assert model_file_to_use(None, absent) == SHIPPED_RUN_DIR / "model.keras"
+    assert not absent.exists(), "choosing a model never creates the run folder"
