@@ -64,6 +64,7 @@ class RunRecord:
     data_source: str
     shipped: bool
     unsure_threshold: float  # below this confidence the app answers "not sure"
+    temperature: float  # softmax(log p / T) is calibrated; 1.0 for runs saved before it was fitted
 
     @property
     def label(self) -> str:
@@ -119,6 +120,7 @@ def read_run(path: Path, *, shipped: bool = False) -> RunRecord:
             data_source=str(summary["data_source"]),
             shipped=shipped,
             unsure_threshold=float(summary.get("unsure_threshold", DEFAULT_UNSURE_THRESHOLD)),
+            temperature=float(summary.get("temperature", 1.0)),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"summary.json or config.json is unreadable ({error})") from error
@@ -312,6 +314,7 @@ class RunStore:
                     "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                     "data_source": result.data_source,
                     "unsure_threshold": result.unsure_threshold,
+                    "temperature": result.temperature,
                 },
             )
             os.rename(temporary, self.root / run_id)

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from core.architectures import NUM_CLASSES, get_architecture
 from core.augmentation import build_augmenter
+from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
@@ -44,6 +45,7 @@ class TrainingResult:
     status: str  # "completed", "stopped" or "diverged"
     data_source: str
     unsure_threshold: float  # confidence floor fitted on the validation digits
+    temperature: float  # calibration temperature fitted on the validation digits
 
 
 @dataclass(frozen=True)
@@ -259,4 +261,5 @@ def train(
         status=status,
         data_source=data.source,
         unsure_threshold=fit_unsure_threshold(validation_probabilities),
+        temperature=fit_temperature(validation_probabilities, split.y_validation),
     )

@@ -3,14 +3,16 @@
 import numpy as np
 import streamlit as st
 
-from core.calibration import confidence_histogram, expected_calibration_error, fit_temperature, reliability_bins
+from core.calibration import apply_temperature, confidence_histogram, expected_calibration_error, reliability_bins
 from core.embedding import embed, project
-from ui.charts import confidence_histogram_chart, embedding_scatter, reliability_diagram
+from ui.charts import add_digit_thumbnails, confidence_histogram_chart, embedding_scatter, reliability_diagram
 from ui.evaluation_view import active_probabilities
 from ui.insight_view import get_feature_model, grad_cam_overlay, test_projection
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data
 from ui.sidebar import start_page
+
+MAX_THUMBNAILS = 600  # beyond this the map is a carpet of digits and slow to redraw
 
 run = start_page("Insight", "💡")
 
@@ -18,16 +20,25 @@ data = get_data()
 probabilities = active_probabilities(run)
 
 st.subheader("Calibration: is a 90% answer right 90% of the time?")
-ece = expected_calibration_error(probabilities, data.y_test)
-temperature = fit_temperature(probabilities, data.y_test)
-top = st.columns(3)
-top[0].metric("Expected calibration error", f"{ece:.2%}", help="Mean gap between confidence and accuracy, 15 bins")
-top[1].metric("Fitted temperature", f"{temperature:.2f}", help="Above 1: over-confident; below 1: under-confident")
-top[2].metric("Mean confidence", f"{probabilities.max(axis=1).mean():.2%}")
+scaled = apply_temperature(probabilities, run.temperature)
+ece, scaled_ece = (expected_calibration_error(values, data.y_test) for values in (probabilities, scaled))
+top = st.columns(4)
+top[0].metric("Expected calibration error", f"{ece:.2%}", help="Mean gap between confidence and accuracy over 15 bins, test set")
+top[1].metric(
+    "Run's temperature", f"{run.temperature:.2f}",
+    help="Fitted on the run's validation digits when it was saved. Above 1: over-confident; below 1: under-confident.",
+)
+top[2].metric("ECE after scaling", f"{scaled_ece:.2%}", delta=f"{scaled_ece - ece:+.2%}", delta_color="inverse")
+top[3].metric("Mean confidence", f"{probabilities.max(axis=1).mean():.2%}")
+use_scaled = st.toggle("Show the test set after temperature scaling", key="insight_scaled")
+shown = scaled if use_scaled else probabilities
 left, right = st.columns(2)
-left.plotly_chart(reliability_diagram(reliability_bins(probabilities, data.y_test)), key="insight_reliability")
-right.plotly_chart(confidence_histogram_chart(confidence_histogram(probabilities, data.y_test)), key="insight_histogram")
-st.caption("Temperature fitted on this test set for display only; the app's answers use the raw probabilities.")
+left.plotly_chart(reliability_diagram(reliability_bins(shown, data.y_test)), key="insight_reliability")
+right.plotly_chart(confidence_histogram_chart(confidence_histogram(shown, data.y_test)), key="insight_histogram")
+st.caption(
+    "Temperature scaling divides the log-probabilities by T: confidences change, the predicted digit never does. "
+    "The temperature was fitted on validation digits, so the test set judges it fairly."
+)
 
 st.subheader("Feature space: the test set as the network sees it")
 projection, points = test_projection(run.run_id)
@@ -35,13 +46,15 @@ drawing = st.session_state.get(LAST_INPUT_KEY)
 drawn_point = None
 if drawing is not None:
     drawn_point = project(projection, embed(get_feature_model(run.run_id), drawing[np.newaxis]))[0]  # (2,)
-wrong = probabilities.argmax(axis=1) != data.y_test
-event = st.plotly_chart(
-    embedding_scatter(points, data.y_test, wrong, drawn_point), on_select="rerun", selection_mode="points", key="insight_scatter"
-)
+figure = embedding_scatter(points, data.y_test, probabilities.argmax(axis=1), drawn_point)
+thumbnails = st.slider("Digits drawn as images on the map", 0, MAX_THUMBNAILS, 150, step=50, key="insight_thumbnails")
+if thumbnails:
+    shown_indices = np.random.default_rng(0).permutation(len(points))[:thumbnails]  # the same digits every time
+    add_digit_thumbnails(figure, points[shown_indices], data.x_test[shown_indices])
+event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="insight_scatter")
 st.caption(
     f"2-D PCA of the layer before the classifier ({projection.explained_variance_ratio.sum():.0%} of its variance); "
-    "crosses are mistakes" + ("; the star is your last drawing on Predict." if drawn_point is not None else ".")
+    "crosses are mistakes; click a point to see its image and Grad-CAM" + ("; the star is your last drawing on Predict." if drawn_point is not None else ".")
 )
 selected = [point.get("customdata") for point in (event.selection.points if event else []) if point.get("customdata") is not None]
 if selected:

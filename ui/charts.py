@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Sequence
 
+import cv2
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
@@ -204,9 +206,12 @@ def confidence_histogram_chart(histogram: ConfidenceHistogram) -> go.Figure:
     return figure
 
 
-def embedding_scatter(points: np.ndarray, labels: np.ndarray, wrong: np.ndarray, drawing: np.ndarray | None) -> go.Figure:
+def embedding_scatter(
+    points: np.ndarray, labels: np.ndarray, predicted: np.ndarray, drawing: np.ndarray | None
+) -> go.Figure:
     """Test digits in the network's feature space (2-D PCA), coloured by true digit, mistakes as crosses."""
     palette = plotly.colors.qualitative.Plotly
+    wrong = labels != predicted
     figure = go.Figure()
     for digit in range(10):
         chosen = np.flatnonzero((labels == digit) & ~wrong)
@@ -222,7 +227,8 @@ def embedding_scatter(points: np.ndarray, labels: np.ndarray, wrong: np.ndarray,
         go.Scattergl(
             x=points[mistakes, 0], y=points[mistakes, 1], mode="markers", name="misclassified",
             marker=dict(size=9, symbol="x", color="black"), customdata=mistakes,
-            hovertemplate="test #%{customdata}, misclassified<extra></extra>",
+            text=[f"true {labels[index]}, predicted {predicted[index]}" for index in mistakes],
+            hovertemplate="test #%{customdata}: %{text}<extra></extra>",
         )
     )
     if drawing is not None:
@@ -232,3 +238,29 @@ def embedding_scatter(points: np.ndarray, labels: np.ndarray, wrong: np.ndarray,
         )
     figure.update_layout(height=560, margin=dict(t=10, b=10, l=10, r=10), xaxis_title="component 1", yaxis_title="component 2")
     return figure
+
+
+def _thumbnail_uri(image: np.ndarray) -> str:
+    """A (28, 28) white-on-black digit as a PNG data URI: dark ink, transparent paper."""
+    ink = image.astype(np.uint8)
+    bgra = np.dstack([np.zeros_like(ink)] * 3 + [ink])  # black ink whose opacity is the pixel value
+    return "data:image/png;base64," + base64.b64encode(cv2.imencode(".png", bgra)[1].tobytes()).decode("ascii")
+
+
+def add_digit_thumbnails(figure: go.Figure, points: np.ndarray, images: np.ndarray, size_fraction: float = 0.045) -> None:
+    """Draws each digit's own image at its point: the map then shows what lives where.
+
+    Plotly's hover labels cannot hold images, so the images are drawn in place instead.
+
+    Args:
+        figure: an `embedding_scatter` figure, changed in place.
+        points: (n, 2) coordinates of the digits to draw.
+        images: (n, 28, 28) uint8 digits, ink bright.
+        size_fraction: thumbnail width as a share of the x range.
+    """
+    size = size_fraction * float(np.ptp(points[:, 0]) or 1.0)
+    for (x, y), image in zip(points, images):
+        figure.add_layout_image(
+            source=_thumbnail_uri(image), x=float(x), y=float(y), xref="x", yref="y",
+            sizex=size, sizey=size, xanchor="center", yanchor="middle", sizing="contain", layer="above",
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import cv2
 import numpy as np
 
@@ -122,12 +124,21 @@ def test_feature_maps_explain_any_digit_and_show_neighbours(app_with_model):
 
 
 def test_insight_reports_the_calibration_core_computes(app_with_model, app_env):
-    from core.calibration import expected_calibration_error
+    from core.calibration import apply_temperature, expected_calibration_error
 
-    _, probabilities, labels = _expected(app_env, app_with_model)
+    store, probabilities, labels = _expected(app_env, app_with_model)
+    temperature = store.get(app_with_model).temperature  # fitted on validation digits at save time
     app = open_page("pages/7_Insight.py")
     assert not app.exception
     assert _metric(app, "Expected calibration error") == f"{expected_calibration_error(probabilities, labels):.2%}"
+    assert _metric(app, "Run's temperature") == f"{temperature:.2f}"
+    scaled = apply_temperature(probabilities, temperature)
+    assert _metric(app, "ECE after scaling") == f"{expected_calibration_error(scaled, labels):.2%}"
+    raw_charts = [chart.proto.spec for chart in app.get("plotly_chart")[:2]]
+    app.toggle(key="insight_scaled").set_value(True).run()
+    assert not app.exception
+    scaled_charts = [chart.proto.spec for chart in app.get("plotly_chart")[:2]]
+    assert all(raw != scaled for raw, scaled in zip(raw_charts, scaled_charts))  # both plots redrawn
 
 
 def test_a_confusion_cell_image_opens_in_feature_maps(app_with_model, app_env):
@@ -136,3 +147,13 @@ def test_a_confusion_cell_image_opens_in_feature_maps(app_with_model, app_env):
     next(button for button in app.button if button.label.startswith("Open its feature maps")).click().run()
     assert not app.exception
     assert app.number_input(key="fm_index").value == chosen
+
+
+def test_insight_map_draws_the_chosen_number_of_digit_images(app_with_model):
+    app = open_page("pages/7_Insight.py")
+    scatter = json.loads(app.get("plotly_chart")[2].proto.spec)
+    assert len(scatter["layout"]["images"]) == app.slider(key="insight_thumbnails").value > 0
+    assert scatter["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
+    app.slider(key="insight_thumbnails").set_value(0).run()
+    assert not app.exception
+    assert "images" not in json.loads(app.get("plotly_chart")[2].proto.spec)["layout"]

@@ -1,11 +1,14 @@
-"""Tests for core.augmentation: distortions are small, keep the digit, and the pen-width change is exact."""
+"""Tests for core.augmentation: the geometry is exact, distortions are small, the pen-width change is exact."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from core.augmentation import build_augmenter, build_geometric_augmenter, random_stroke_width
+from core.augmentation import affine_transforms, build_augmenter, random_affine, random_stroke_width
 
 
 @pytest.fixture(scope="module")
@@ -13,28 +16,49 @@ def digits(sample_data) -> np.ndarray:
     return (sample_data.x_train[:64, ..., np.newaxis] / 255.0).astype(np.float32)  # (64, 28, 28, 1)
 
 
-def slow_neighbourhood(image: np.ndarray, pick) -> np.ndarray:
-    """3x3 max or min around every pixel of a (28, 28) image, ignoring pixels beyond the edge."""
+def transform(image: np.ndarray, angle: float = 0.0, shear: float = 0.0, scale: float = 1.0, shift=(0.0, 0.0)) -> np.ndarray:
+    """Applies one exact affine map to a (h, w) image with nearest-pixel sampling."""
     height, width = image.shape
-    out = np.empty_like(image)
-    for row in range(height):
-        for column in range(width):
-            window = image[max(row - 1, 0) : row + 2, max(column - 1, 0) : column + 2]
-            out[row, column] = pick(window)
-    return out
+    transforms = affine_transforms(
+        tf.constant([angle]), tf.constant([shear]), tf.constant([scale]), tf.constant([shift], tf.float32),
+        tf.constant(float(height)), tf.constant(float(width)),
+    )
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=image[np.newaxis, ..., np.newaxis].astype(np.float32), transforms=transforms,
+        output_shape=[height, width], fill_value=0.0, interpolation="NEAREST", fill_mode="CONSTANT",
+    )
+    return np.asarray(out)[0, ..., 0]
 
 
-def test_augmenter_distorts_each_image(digits):
-    augmented = np.asarray(build_augmenter(seed=0)(digits, 0))
+def test_affine_identity_shift_and_quarter_turn_are_exact(digits):
+    image = digits[0, ..., 0]
+    np.testing.assert_allclose(transform(image), image, atol=1e-6)
+    shifted = transform(image, shift=(3.0, -2.0))  # 3 px right, 2 px up
+    expected = np.zeros_like(image)
+    expected[:-2, 3:] = image[2:, :-3]
+    np.testing.assert_allclose(shifted, expected, atol=1e-6)
+    np.testing.assert_allclose(transform(image, angle=math.pi / 2), np.rot90(image), atol=1e-6)
+
+
+def test_affine_scale_and_shear_move_ink_the_right_way():
+    square = np.zeros((28, 28), np.float32)
+    square[10:18, 10:18] = 1.0
+    assert transform(square, scale=1.5).sum() > 1.8 * square.sum()  # (1.5)^2 = 2.25 times the area
+    slanted = transform(square, shear=0.5)
+    top_columns = np.nonzero(slanted[10])[0]
+    bottom_columns = np.nonzero(slanted[17])[0]
+    assert bottom_columns.mean() > top_columns.mean()  # x moves with y: the bottom leans right
+
+
+def test_augmenter_distorts_each_image_reproducibly(digits):
+    augment = build_augmenter(seed=0)
+    augmented = np.asarray(augment(digits, 0))
     assert augmented.shape == digits.shape
     assert augmented.dtype == np.float32
     changed = np.abs(augmented - digits).reshape(len(digits), -1).max(axis=1) > 0.05
     assert changed.mean() > 0.9
-
-
-def test_geometric_augmenter_is_the_identity_outside_training(digits):
-    augmenter = build_geometric_augmenter(seed=0)
-    np.testing.assert_array_equal(np.asarray(augmenter(digits, training=False)), digits)
+    np.testing.assert_array_equal(np.asarray(augment(digits, 0)), augmented)
+    assert not np.array_equal(np.asarray(augment(digits, 1)), augmented)
 
 
 def test_distortions_are_small_enough_to_keep_the_digit(digits):
@@ -44,11 +68,17 @@ def test_distortions_are_small_enough_to_keep_the_digit(digits):
     # Zooms of 10%, shifts of 8% and half a pixel of pen: the ink is neither lost nor blown up.
     ink_ratio = augmented.sum(axis=(1, 2, 3)) / digits.sum(axis=(1, 2, 3))
     assert np.all((ink_ratio > 0.4) & (ink_ratio < 2.0)), ink_ratio
+    geometric = np.asarray(random_affine(tf.constant(digits), tf.constant([4, 2], tf.int64)))
+    rows = np.arange(28, dtype=np.float32)[:, np.newaxis]
+    for before, after in zip(digits[..., 0], geometric[..., 0]):
+        # The centre of ink moves by at most the shift plus what a 14-degree turn of a
+        # point within ~8 px of the centre adds: never off to a side.
+        assert abs((after * rows).sum() / after.sum() - (before * rows).sum() / before.sum()) < 5
 
 
 def test_random_stroke_width_matches_slow_dilation_and_erosion(digits):
     images = digits[:32]
-    out = np.asarray(random_stroke_width(images, seed=3))
+    out = np.asarray(random_stroke_width(images, seed=tf.constant([3, 0], tf.int64)))
     assert out.shape == images.shape
     kinds = []
     for image, result in zip(images[..., 0], out[..., 0]):
@@ -67,3 +97,14 @@ def test_random_stroke_width_matches_slow_dilation_and_erosion(digits):
         assert kinds.count(kind) >= 2, kinds
     thicker_images = [i for i, kind in enumerate(kinds) if kind == "thicker"]
     assert all(out[i].sum() > images[i].sum() for i in thicker_images)
+
+
+def slow_neighbourhood(image: np.ndarray, pick) -> np.ndarray:
+    """3x3 max or min around every pixel of a (28, 28) image, ignoring pixels beyond the edge."""
+    height, width = image.shape
+    out = np.empty_like(image)
+    for row in range(height):
+        for column in range(width):
+            window = image[max(row - 1, 0) : row + 2, max(column - 1, 0) : column + 2]
+            out[row, column] = pick(window)
+    return out

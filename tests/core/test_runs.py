@@ -82,6 +82,7 @@ def make_result(
         status=status,
         data_source="sample",
         unsure_threshold=0.61,
+        temperature=1.37,
     )
 
 
@@ -464,16 +465,19 @@ def test_the_real_shipped_run_reads_and_loads(runs_dir):
     assert model.count_params() == record.parameter_count
 
 
-def test_unsure_threshold_round_trips_and_defaults_for_old_runs(store):
+def test_fitted_floor_and_temperature_round_trip_and_default_for_old_runs(store):
     record = store.save(make_result())
     assert record.unsure_threshold == pytest.approx(0.61)
+    assert record.temperature == pytest.approx(1.37)
     summary_path = record.path / "summary.json"
     summary = json.loads(summary_path.read_text())
-    del summary["unsure_threshold"]  # a run saved before thresholds existed
+    del summary["unsure_threshold"], summary["temperature"]  # a run saved before either was fitted
     summary_path.write_text(json.dumps(summary))
     from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
 
-    assert store.get(record.run_id).unsure_threshold == DEFAULT_UNSURE_THRESHOLD
+    old = store.get(record.run_id)
+    assert old.unsure_threshold == DEFAULT_UNSURE_THRESHOLD
+    assert old.temperature == 1.0  # no scaling
 
 
 def test_realworld_accuracy_reads_the_recorded_figures(store):

@@ -13,8 +13,10 @@ import pytest
 
 import keras
 
+from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
+from core.inference import predict_probabilities
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
 from core.training import (
@@ -25,6 +27,7 @@ from core.training import (
     split_training_data,
     train,
 )
+from core.uncertainty import fit_unsure_threshold
 
 # Batch 64, not fast's recipe of 256: batch norm's moving statistics need a few dozen steps to settle,
 # and 2,000 images at 256 give only 16 steps (test accuracy then stays near chance).
@@ -77,6 +80,16 @@ def test_short_training_learns_far_above_chance(short_training, sample_data):
     assert result.data_source == "sample"
     assert result.model.name == "fast"
     assert result.duration_s > 0
+
+
+@pytest.mark.slow
+def test_floor_and_temperature_are_fitted_on_the_validation_split(short_training, sample_data):
+    result, _ = short_training
+    split = split_training_data(sample_data, result.config)
+    validation_probabilities = predict_probabilities(result.model, split.x_validation)
+    assert result.temperature == pytest.approx(fit_temperature(validation_probabilities, split.y_validation))
+    assert result.unsure_threshold == pytest.approx(fit_unsure_threshold(validation_probabilities))
+    assert result.temperature != pytest.approx(1.0)  # a short run is never calibrated by chance
 
 
 @pytest.mark.slow
