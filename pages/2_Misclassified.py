@@ -7,6 +7,7 @@ from core.evaluation import misclassified_indices
 from ui.charts import probability_bars
 from ui.evaluation_view import active_probabilities, digit_grid, mistakes_table, paginate
 from ui.insight_view import grad_cam_overlay
+from ui.inspection_view import open_feature_maps_button
 from ui.resources import get_data
 from ui.sidebar import start_page
 
@@ -46,6 +47,4 @@ left, right = st.columns([1, 3])
 left.image(data.x_test[chosen], width=140, caption=f"test #{chosen}, true {data.y_test[chosen]}")
 left.image(grad_cam_overlay(run.run_id, data.x_test[chosen]), width=140, caption="Grad-CAM, predicted digit")
 right.plotly_chart(probability_bars(probabilities[chosen]), key="mis_bars")
-if st.button("Open its feature maps"):
-    st.session_state["feature_maps_request"] = ("test", chosen)
-    st.switch_page("pages/4_Feature_maps.py")
+open_feature_maps_button(int(chosen), key="mis_open_maps")

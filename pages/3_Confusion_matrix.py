@@ -6,6 +6,7 @@ import streamlit as st
 from core.evaluation import cell_indices, row_normalised
 from ui.charts import confusion_heatmap
 from ui.evaluation_view import active_probabilities, class_metrics_table, digit_grid, mistakes_table, run_confusion
+from ui.inspection_view import open_feature_maps_button
 from ui.resources import get_data
 from ui.sidebar import start_page
 
@@ -46,6 +47,4 @@ digit_grid(shown_indices, data.x_test, mistakes_table(shown_indices, data.y_test
 if len(shown_indices):
     chosen_column, button_column = st.columns([3, 1])
     chosen = chosen_column.selectbox("Look inside one of them", shown_indices, key="cm_chosen", format_func=lambda i: f"test #{i}")
-    if button_column.button("Open its feature maps and Grad-CAM"):
-        st.session_state["feature_maps_request"] = ("test", int(chosen))
-        st.switch_page("pages/4_Feature_maps.py")
+    open_feature_maps_button(int(chosen), key="cm_open_maps", where=button_column)

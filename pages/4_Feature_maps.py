@@ -11,7 +11,7 @@ from core.inspection import feature_maps, tile_channels
 from ui.charts import channel_mosaic, probability_bars, single_channel
 from ui.evaluation_view import active_probabilities
 from ui.insight_view import get_feature_model, grad_cam_overlay, training_features
-from ui.inspection_view import get_feature_extractor
+from ui.inspection_view import get_feature_extractor, take_feature_maps_request
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data, get_model
 from ui.sidebar import start_page
@@ -20,9 +20,11 @@ run = start_page("Feature maps", "🔬")
 
 data = get_data()
 SOURCES = ["Test image by index", "A misclassified test image", "Last drawing on Predict"]
-request = st.session_state.pop("feature_maps_request", None)
-if request is not None:  # Sent by another page ("open its feature maps").
-    st.session_state["fm_source"], st.session_state["fm_index"] = SOURCES[0], request[1]
+requested, test_index = take_feature_maps_request()  # Sent by another page's "open its feature maps".
+if requested and test_index is None:
+    st.session_state["fm_source"] = SOURCES[2]
+elif requested:
+    st.session_state["fm_source"], st.session_state["fm_index"] = SOURCES[0], test_index
 st.session_state.setdefault("fm_index", 0)
 
 source = st.radio("Image", SOURCES, horizontal=True, key="fm_source")

@@ -8,6 +8,7 @@ from core.embedding import embed, project
 from ui.charts import add_digit_thumbnails, confidence_histogram_chart, embedding_scatter, reliability_diagram
 from ui.evaluation_view import active_probabilities
 from ui.insight_view import get_feature_model, grad_cam_overlay, test_projection
+from ui.inspection_view import open_feature_maps_button
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data
 from ui.sidebar import start_page
@@ -62,6 +63,4 @@ if selected:
     image_column, heat_column = st.columns(2)
     image_column.image(data.x_test[index], width=140, caption=f"test #{index}: true {data.y_test[index]}, predicted {probabilities[index].argmax()}")
     heat_column.image(grad_cam_overlay(run.run_id, data.x_test[index]), width=140, caption="Grad-CAM, predicted digit")
-    if st.button("Open its feature maps"):
-        st.session_state["feature_maps_request"] = ("test", index)
-        st.switch_page("pages/4_Feature_maps.py")
+    open_feature_maps_button(index, key="insight_open_maps")

@@ -13,6 +13,7 @@ from core.segmentation import SegmentedDigit, segment_digits
 from core.uncertainty import Verdict, judge
 from ui.charts import probability_bars
 from ui.insight_view import grad_cam_overlay
+from ui.inspection_view import open_feature_maps_button
 from ui.resources import get_model
 
 LAST_INPUT_KEY = "predict_last_input"  # read by the Feature maps page
@@ -70,6 +71,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
             left.warning(_doubt(verdict, row))
         if left.toggle("Where did it look?", key=f"{key}_grad_cam", help="Grad-CAM heat over the model's input"):
             left.image(grad_cam_overlay(run.run_id, digits[0].digit.model_input), caption="Grad-CAM", width=140)
+        open_feature_maps_button(None, key=f"{key}_open_maps", where=left)
         with right:
             _show_steps_and_bars(digits[0].digit, row, key=f"{key}_bars")
         return

@@ -102,6 +102,19 @@ def test_feature_maps_use_the_last_prediction_input(app_with_model):
     assert [metric.label for metric in app.main.metric] == ["Prediction"]
 
 
+def test_a_drawing_opens_in_feature_maps_in_one_click(app_with_model):
+    app = open_page("pages/5_Predict.py")
+    one = _digit_png(lambda paper: cv2.line(paper, (120, 30), (120, 210), 0, 18))
+    app.file_uploader(key="predict_uploads").set_value(("one.png", one, "image/png")).run()
+    predicted = next(metric.value for metric in app.metric if metric.label == "Prediction")
+    next(button for button in app.button if button.label.startswith("Open its feature maps")).click().run()
+    assert not app.exception
+    assert app.radio(key="fm_source").value == "Last drawing on Predict"
+    assert [metric.value for metric in app.main.metric] == [predicted]
+    captions = [caption for image in app.get("image") for caption in image.captions]
+    assert f"Grad-CAM for {predicted}" in captions
+
+
 def test_predict_upload_of_a_number_reads_every_digit(app_with_model):
     sample = load_sample()
     # Four real MNIST digits side by side, enlarged, dark ink on white paper: a photographed number.
