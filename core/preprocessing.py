@@ -25,6 +25,12 @@ MIN_INK_PIXELS = 5
 SPECK_FRACTION = 0.05
 """Ink blobs smaller than this fraction of the largest blob are specks and are dropped."""
 
+MAX_INK_PIECES = 50
+"""More separate ink blobs than this is noise or texture: a written digit has 1 to 3, a long number ~30."""
+
+DOT_SPAN = 1.5
+"""Canvas ink no longer than this many pen widths is a click (a dot), not a digit."""
+
 MAX_WORKING_SIDE = 1024
 """Larger images are shrunk to this before thresholding: the result is 20 px tall, and a 12 MP photo
 would otherwise cost ~100 ms and make every step image heavy to display."""
@@ -245,8 +251,30 @@ def remove_specks(mask: np.ndarray) -> np.ndarray:
     if count <= 1 or areas.max() < MIN_INK_PIXELS:
         raise NoInkError("No digit found: only a few specks of ink. Draw or upload a larger digit.")
     keep = areas >= SPECK_FRACTION * areas.max()
+    if np.count_nonzero(keep) > MAX_INK_PIECES:
+        raise NoInkError(
+            f"No digit found: the picture is speckled all over ({np.count_nonzero(keep)} separate marks), "
+            "like noise or a texture. Upload a picture of a written digit on plain paper."
+        )
     lookup = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
     return lookup[labels]  # (H, W) uint8
+
+
+def reject_lone_dot(drawing: np.ndarray, pen_width: int) -> None:
+    """Refuses a canvas drawing whose ink fits in a square little wider than the pen: a click, not a digit.
+
+    Scaled to MNIST's 20 px box a dot becomes a filled disc, which any network reads as a confident 0.
+
+    Args:
+        drawing: the canvas image, light ink on a dark background (any shape `to_grayscale` takes).
+        pen_width: the canvas stroke width in pixels.
+
+    Raises:
+        NoInkError: the ink spans no more than `DOT_SPAN` pen widths.
+    """
+    _, _, width, height = cv2.boundingRect(to_grayscale(drawing))
+    if 0 < max(width, height) <= DOT_SPAN * pen_width:
+        raise NoInkError("That is a dot, not a digit: draw a whole digit (0–9), larger than the pen.")
 
 
 def suppress_background(bright: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core.images import ImageDecodeError, decode_image
-from core.preprocessing import NoInkError
+from core.preprocessing import NoInkError, reject_lone_dot
 from ui.predict_view import show_prediction
 from ui.sidebar import start_page
 
@@ -35,13 +35,15 @@ with draw_tab:
             st.session_state["predict_canvas_version"] += 1
             st.rerun()
     with result_column:
-        drawing = canvas.image_data
-        try:
-            if drawing is None:
-                raise NoInkError("empty canvas")
-            show_prediction(run, drawing, key="canvas")
-        except NoInkError:
+        drawing = canvas.image_data  # (280, W, 4) uint8 RGBA, white ink on black; None before the first draw
+        if drawing is None or not drawing[..., :3].any():
             st.info("Draw a digit (0–9) on the black square: the prediction appears as soon as you lift the mouse.")
+        else:
+            try:
+                reject_lone_dot(drawing, stroke_width)
+                show_prediction(run, drawing, key="canvas")
+            except NoInkError as error:
+                st.warning(str(error))
 
 with upload_tab:
     uploads = st.file_uploader(

@@ -86,6 +86,13 @@ class Canvas:
                 expect(original).not_to_have_attribute("src", before)
             self.tab.wait_until_idle()
 
+    def click(self, x: float, y: float) -> None:
+        """One click, as a user trying the pen: a dot, answered without any step image."""
+        self._wait_in_place()
+        with self.tab.finished_run():
+            self.tab.page.mouse.click(self.home["x"] + x, self.home["y"] + y)
+        self.tab.wait_until_idle()
+
     def clear(self) -> None:
         """Presses the page's Clear button and waits for the fresh, empty canvas.
 
@@ -143,6 +150,29 @@ def test_stroke_width_changes_the_drawing(tab: AppTab, shipped_model_active) -> 
     length = math.dist(*VERTICAL_STROKE)
     assert 0.5 * length * 5 < ink[5] < 2 * length * 5
     assert ink[40] > 4 * ink[5]
+
+
+def ellipse(centre: float, radius: float, points: int = 48) -> Stroke:
+    return tuple(
+        (centre + radius * math.cos(2 * math.pi * k / points), centre + radius * math.sin(2 * math.pi * k / points))
+        for k in range(points + 1)
+    )
+
+
+@pytest.mark.browser
+def test_a_dot_gets_a_message_and_digits_touching_the_edges_are_read(tab: AppTab, shipped_model_active) -> None:
+    canvas = Canvas(tab)
+    canvas.click(140, 140)
+    expect(tab.main.get_by_test_id("stAlertContentWarning")).to_contain_text("dot, not a digit")
+    expect(tab.metric("Prediction")).to_have_count(0)
+    assert canvas.ink_pixels() > 0
+    canvas.clear()
+    # A 0 touching all four sides, then a 1 from the bottom edge to the top one.
+    for strokes, digit in (((ellipse(CANVAS_SIDE / 2, CANVAS_SIDE / 2 - 2),), "0"), ((((140.0, 279.0), (140.0, 1.0)),), "1")):
+        canvas.draw(strokes)
+        expect(tab.metric_value("Prediction")).to_have_text(digit)
+        canvas.clear()
+    expect(tab.page.get_by_test_id("stException")).to_have_count(0)
 
 
 @pytest.mark.browser

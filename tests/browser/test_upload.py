@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -9,6 +13,7 @@ from playwright.sync_api import FilePayload, expect
 
 from tests.browser.streamlit_ui import AppTab
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAPER = 255  # white paper
 INK = 0  # dark ink
 
@@ -59,3 +64,18 @@ def test_uploaded_images_are_predicted_and_a_bad_file_is_reported(tab: AppTab, s
     tab.main.get_by_role("tab", name="Draw").click()
     expect(tab.page.locator("canvas.upper-canvas")).to_be_visible()
     expect(tab.main.get_by_role("tabpanel", name="Draw").get_by_text("Draw a digit")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_a_file_over_the_upload_limit_is_refused_in_the_browser(tab: AppTab, shipped_model_active) -> None:
+    limit_mb = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
+    tab.open("/Predict")
+    tab.main.get_by_role("tab", name="Upload images").click()
+    panel = tab.main.get_by_role("tabpanel", name="Upload images")
+    too_big = b"\x89PNG\r\n\x1a\n" + bytes((limit_mb + 1) * 1024 * 1024)
+    panel.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        [{"name": "huge.png", "mimeType": "image/png", "buffer": too_big}]
+    )
+    expect(panel.get_by_text(re.compile(rf"{limit_mb}(\.0)? ?MB"))).to_be_visible()
+    expect(tab.metric("Prediction", scope=panel)).to_have_count(0)
+    expect(tab.page.get_by_test_id("stException")).to_have_count(0)

@@ -23,6 +23,7 @@ from core.preprocessing import (
     normalise_polarity,
     place_in_frame,
     preprocess_digit,
+    reject_lone_dot,
     remove_specks,
     stretch_to_full_range,
     suppress_background,
@@ -209,6 +210,38 @@ def test_lone_speck_is_not_a_digit() -> None:
     canvas[100:102, 100:102] = 255
     with pytest.raises(NoInkError):
         preprocess_digit(canvas)
+
+
+def test_remove_specks_refuses_noise_with_a_specific_message() -> None:
+    noise = np.where(np.random.default_rng(2).random((64, 64)) > 0.7, 255, 0).astype(np.uint8)
+    with pytest.raises(NoInkError, match="speckled all over"):
+        remove_specks(noise)
+    pieces = np.zeros((60, 200), np.uint8)
+    for left in range(0, 200, 20):  # ten broken digits of three strokes each: a long number, kept
+        pieces[10:50, left + 2 : left + 5] = pieces[10:20, left + 8 : left + 11] = pieces[30:50, left + 8 : left + 11] = 255
+    assert (remove_specks(pieces) > 0).sum() == (pieces > 0).sum()
+
+
+def _canvas_with(draw) -> np.ndarray:
+    canvas = np.zeros((280, 280, 4), np.uint8)  # the canvas' export: RGBA, opaque black background
+    canvas[..., 3] = 255
+    draw(canvas)
+    return canvas
+
+
+@pytest.mark.parametrize("pen_width", [5, 18, 40])
+def test_a_click_on_the_canvas_is_a_dot_not_a_digit(pen_width: int) -> None:
+    dot = _canvas_with(lambda canvas: cv2.circle(canvas, (140, 140), pen_width // 2, (255, 255, 255, 255), -1))
+    with pytest.raises(NoInkError, match="dot"):
+        reject_lone_dot(dot, pen_width)
+
+
+@pytest.mark.parametrize("pen_width", [5, 18, 40])
+def test_a_small_digit_drawn_with_a_thick_pen_is_not_a_dot(pen_width: int) -> None:
+    # A 1 only twice the pen's width tall, and an empty canvas (handled as "draw something" elsewhere).
+    one = _canvas_with(lambda canvas: cv2.line(canvas, (140, 140 - pen_width // 2), (140, 140 + pen_width // 2), (255, 255, 255, 255), pen_width))
+    reject_lone_dot(one, pen_width)
+    reject_lone_dot(_canvas_with(lambda canvas: None), pen_width)
 
 
 def test_no_ink_error_is_a_value_error() -> None:
