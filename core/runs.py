@@ -43,8 +43,11 @@ RUN_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE, SUMMARY_FI
 REALWORLD_FILE = "realworld.json"  # optional: real-handwriting figures from `python -m bench.realworld --record`
 ACTIVE_FILE = "active.json"
 TEMPORARY_PREFIX = ".tmp-"
-# A temporary folder older than this belongs to a save that died (a killed server), not one under way.
+# Temporary names carry their writer's process id: once that process is gone (a killed server), its
+# leftovers are removed at the next start. Without a live writer's id, age decides: older than this
+# is a save that died, not one under way (and a reused process id cannot keep a folder forever).
 STALE_TEMPORARY_SECONDS = 600
+_WRITER_PID = re.compile(r"\.pid(\d+)\.")
 _RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -165,6 +168,20 @@ def unsure_threshold_for(model_path: Path) -> float:
         return DEFAULT_UNSURE_THRESHOLD
 
 
+def _writer_is_gone(temporary: Path) -> bool:
+    """Whether the process named in a temporary's name has exited (False when no id is named)."""
+    match = _WRITER_PID.search(temporary.name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
+
+
 class RunStore:
     """Saves, lists, activates and deletes runs under one folder, beside the shipped model."""
 
@@ -269,7 +286,7 @@ class RunStore:
             ValueError: no readable run has that id.
         """
         self.get(run_id)
-        temporary = self.root / f"{TEMPORARY_PREFIX}{ACTIVE_FILE}.{uuid.uuid4().hex}"
+        temporary = self._temporary_path(ACTIVE_FILE)
         _write_json(temporary, {"run_id": run_id})
         os.replace(temporary, self.root / ACTIVE_FILE)
 
@@ -293,7 +310,7 @@ class RunStore:
             OSError: the disk refused the write (the temporary folder is removed first).
         """
         run_id = self._new_run_id(result.config.architecture)
-        temporary = self.root / f"{TEMPORARY_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
+        temporary = self._temporary_path(run_id)
         temporary.mkdir()
         try:
             _weights_only_copy(result.model).save(temporary / MODEL_FILE)
@@ -334,15 +351,19 @@ class RunStore:
         if not _RUN_ID_PATTERN.match(run_id) or not (self.root / run_id).is_dir():
             raise ValueError(f"There is no run named {run_id!r}.")
         # Rename first so a reader never sees a half-deleted run, then remove at leisure.
-        doomed = self.root / f"{TEMPORARY_PREFIX}deleted-{run_id}-{uuid.uuid4().hex[:8]}"
+        doomed = self._temporary_path(f"deleted-{run_id}")
         os.rename(self.root / run_id, doomed)
         shutil.rmtree(doomed, ignore_errors=True)
+
+    def _temporary_path(self, label: str) -> Path:
+        """A unique hidden name for work in progress, stamped with this process's id."""
+        return self.root / f"{TEMPORARY_PREFIX}{label}.pid{os.getpid()}.{uuid.uuid4().hex[:8]}"
 
     def remove_stale_temporaries(self) -> None:
         """Removes temporary folders left by a save that was killed before its rename."""
         now = time.time()
         for path in self.root.glob(f"{TEMPORARY_PREFIX}*"):
-            if now - path.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+            if _writer_is_gone(path) or now - path.stat().st_mtime > STALE_TEMPORARY_SECONDS:
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
