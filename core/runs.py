@@ -268,7 +268,7 @@ class RunStore:
     # ---- the active model ----------------------------------------------------------------
 
     def active_run_id(self) -> str | None:
-        """The chosen run if it still reads, else the shipped model, else the newest run."""
+        """The chosen run if it still reads, else the shipped model, else the newest run that did not diverge."""
         try:
             chosen = _read_json(self.root / ACTIVE_FILE)["run_id"]
             return self.get(chosen).run_id
@@ -276,8 +276,8 @@ class RunStore:
             pass
         if self.shipped_dir is not None:
             return SHIPPED_RUN_ID
-        runs = self.list_runs()
-        return runs[0].run_id if runs else None
+        usable = [run for run in self.list_runs() if run.status != "diverged"]  # a NaN model answers nothing
+        return usable[0].run_id if usable else None
 
     def set_active(self, run_id: str) -> None:
         """Makes a run the active model for every session of this store.

@@ -84,3 +84,45 @@ def test_form_values_survive_a_page_switch(app_env):
     app.switch_page("Home.py").run()
     app.switch_page("pages/1_Train.py").run()
     assert app.number_input(key="train_epochs").value == 7
+
+
+def test_two_sessions_pressing_start_at_once_run_one_job(app_env):
+    first, second = open_page("pages/1_Train.py"), open_page("pages/1_Train.py")  # both see Start enabled
+    for app in (first, second):
+        _fill_form(app, epochs=20, train_size=4000, batch_size=32)
+    first.button[0].click().run()
+    second.button[0].click().run()
+    assert not second.exception
+    # The job started by the first click disables the second session's button on its rerun, or, had
+    # both clicks raced inside one run, the server's one-job lock refuses it: either way it is told.
+    told = [element.value for element in (*second.error, *second.info)]
+    assert any("already running" in text or "running on this server" in text for text in told), told
+    assert _job_caption(second).startswith("Job 1 ")  # it watches the first session's job
+    next(button for button in second.button if button.label == "Stop").click().run()  # and may stop it
+    _wait_for_state(first, "done")
+    assert len(RunStore(app_env, shipped_dir=None).list_runs()) == 1
+
+
+def test_a_batch_larger_than_the_training_images_is_refused_with_a_message(app_env):
+    app = open_page("pages/1_Train.py")
+    _fill_form(app, epochs=1, train_size=100, batch_size=4096)
+    app.button[0].click().run()
+    caption = _wait_for_state(app, "failed", "done")
+    assert "failed" in caption
+    assert any("Batch size 4096 is larger than the 90 training images" in error.value for error in app.error)
+    assert RunStore(app_env, shipped_dir=None).list_runs() == []
+
+
+def test_a_diverging_run_is_stopped_and_the_reason_shown(app_env):
+    app = open_page("pages/1_Train.py")
+    app.selectbox(key="train_architecture").set_value("seed").run()
+    _fill_form(app, epochs=3, train_size=1000)
+    app.selectbox(key="train_optimizer").set_value("sgd")
+    app.selectbox(key="train_schedule").set_value("constant")
+    app.number_input(key="train_learning_rate").set_value(10.0)
+    app.button[0].click().run()
+    _wait_for_state(app, "done")
+    assert any("loss became NaN" in warning.value for warning in app.warning)
+    runs = RunStore(app_env, shipped_dir=None).list_runs()
+    assert len(runs) == 1 and runs[0].status == "diverged"
+    assert RunStore(app_env, shipped_dir=None).active_run_id() != runs[0].run_id

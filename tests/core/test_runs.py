@@ -318,6 +318,12 @@ def test_active_run_defaults_to_the_newest(store):
     assert store.active_run_id() == newest.run_id
 
 
+def test_a_diverged_run_never_becomes_active_by_default(store):
+    usable = store.save(make_result("seed"))
+    store.save(make_result("fast", status="diverged"))
+    assert store.active_run_id() == usable.run_id
+
+
 def test_set_active_is_remembered_by_every_store(store, runs_dir):
     older = store.save(make_result("seed"))
     store.save(make_result("fast"))
