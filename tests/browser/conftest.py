@@ -133,14 +133,25 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture()
-def tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
-    """A fresh browser context and page on the app that records console errors."""
+def _fresh_tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
+    """A page in its own browser context: its own cookies, so its own Streamlit session."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
         yield AppTab(page=context.new_page(), base_url=app_url)
     finally:
         context.close()
+
+
+@pytest.fixture()
+def tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
+    """A fresh browser context and page on the app that records console errors."""
+    yield from _fresh_tab(browser, app_url)
+
+
+@pytest.fixture()
+def other_tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
+    """A second, independent user of the same server."""
+    yield from _fresh_tab(browser, app_url)
 
 
 @pytest.fixture()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from typing import Iterator
 
 import pytest
@@ -111,3 +112,38 @@ def test_live_training_survives_page_switches_and_activates_the_new_run(
     expect(tab.sidebar.get_by_test_id("stCaptionContainer").first).to_contain_text(run_id)
     expect(tab.metric_value("Errors")).to_have_text(re.compile(r"^[\d,]+$"))
     expect(tab.page.get_by_test_id("stException")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_two_users_pressing_start_together_share_one_job_and_either_may_stop_it(
+    tab: AppTab, other_tab: AppTab, shipped_model_active, app_server: AppServer, no_job_left_behind
+) -> None:
+    runs_before = {path.name for path in app_server.runs_dir.iterdir()}
+    starts = []
+    for user in (tab, other_tab):
+        user.open("/Train")
+        set_number(user, "Epochs", 50)  # far longer than the test: only Stop can end it
+        starts.append(user.main.get_by_role("button", name="Start training"))
+        expect(starts[-1]).to_be_enabled()
+    for start in starts:  # both clicks leave before either page has rerun
+        start.click(no_wait_after=True)
+
+    jobs = [user.main.get_by_text(re.compile(r"^Job \d+ · state: (starting|running)\b")) for user in (tab, other_tab)]
+    for job in jobs:
+        expect(job).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+    assert jobs[0].inner_text().split(" · ")[0] == jobs[1].inner_text().split(" · ")[0] == "Job 1"  # the same, one job
+    # Whichever click the server took second was told so (refused, or the button was already disabled).
+    told = [user.main.get_by_text(re.compile(r"already running|running on this server")) for user in (tab, other_tab)]
+    deadline = time.monotonic() + 30
+    while not any(locator.count() for locator in told):
+        assert time.monotonic() < deadline, "neither user was told a job was already running"
+        time.sleep(0.2)  # polling two pages at once; expect() watches only one
+
+    # The user who did not start it stops it; the starter's page sees the job end.
+    other_tab.main.get_by_role("button", name="Stop").click()
+    expect(tab.main.get_by_text(re.compile(r"^Job 1 · state: done\b"))).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+    expect(tab.main.get_by_test_id("stAlertContentSuccess")).to_contain_text("(stopped)")
+    new_runs = {path.name for path in app_server.runs_dir.iterdir()} - runs_before - {"active.json"}
+    assert len(new_runs) == 1, new_runs
+    for user in (tab, other_tab):
+        expect(user.page.get_by_test_id("stException")).to_have_count(0)
