@@ -152,7 +152,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ValueError as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
-    # Decode and segment every file before loading TensorFlow, so bad files fail fast.
+    # Decode and segment every file before loading the model, so bad files fail fast.
     inputs = []  # (path, the (28, 28) model inputs of its digits in reading order)
     failed = False
     for path in args.images:
@@ -166,20 +166,20 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if inputs:
         import numpy as np
 
-        from core.inference import load_model, predict_probabilities
+        from core.numpy_model import load_predictor
         from core.runs import unsure_threshold_for
         from core.uncertainty import judge
 
         threshold = unsure_threshold_for(model_path)
 
         try:
-            model = load_model(model_path)
+            predict = load_predictor(model_path)  # NumPy: no TensorFlow import for our architectures
         except ValueError as error:
             print(f"error: {error}", file=err)
             return EXIT_FAILURE
         # One model call for every digit of every image: the per-call overhead dominates small batches.
         batch = np.stack([image for _, images in inputs for image in images])  # (digits, 28, 28) float32
-        probabilities = predict_probabilities(model, batch)  # (digits, 10)
+        probabilities = predict(batch)  # (digits, 10)
         start = 0
         for path, images in inputs:
             rows = probabilities[start : start + len(images)]  # (this image's digits, 10)

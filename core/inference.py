@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-import keras
+if TYPE_CHECKING:
+    import keras
 
 # Calling the model directly skips predict()'s ~45 ms of per-call set-up; batches bound memory.
 EVALUATION_BATCH_SIZE = 1000
@@ -39,6 +41,8 @@ def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     Returns:
         (n, 10) float32 probabilities, rows summing to 1.
     """
+    import keras  # here, not at the top: `core.numpy_model` uses this module without TensorFlow
+
     batch = to_model_input(images)  # (n, 28, 28, 1)
     outputs = [
         keras.ops.convert_to_numpy(model(batch[start : start + EVALUATION_BATCH_SIZE], training=False))
@@ -53,6 +57,8 @@ def load_model(path: Path) -> keras.Model:
     Raises:
         ValueError: the file is missing or is not a loadable Keras model.
     """
+    import keras
+
     if not path.is_file():
         raise ValueError(f"Model file {path} does not exist.")
     try:

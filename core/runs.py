@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -264,6 +264,16 @@ class RunStore:
         from core.inference import load_model
 
         return load_model(self.get(run_id).path / MODEL_FILE)
+
+    def load_predictor(self, run_id: str) -> Callable[[np.ndarray], np.ndarray]:
+        """A run's quickest digits-to-probabilities function (NumPy, no TensorFlow, when it can).
+
+        Raises:
+            ValueError: unknown run or unloadable model file.
+        """
+        from core.numpy_model import load_predictor
+
+        return load_predictor(self.get(run_id).path / MODEL_FILE)
 
     # ---- the active model ----------------------------------------------------------------
 

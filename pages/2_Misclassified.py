@@ -7,7 +7,7 @@ from core.evaluation import misclassified_indices
 from ui.charts import probability_bars
 from ui.evaluation_view import active_probabilities, digit_grid, mistakes_table, paginate
 from ui.insight_view import grad_cam_overlay
-from ui.inspection_view import open_feature_maps_button
+from ui.navigation import open_feature_maps_button
 from ui.resources import get_data
 from ui.sidebar import start_page
 

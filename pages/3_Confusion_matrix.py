@@ -6,7 +6,7 @@ import streamlit as st
 from core.evaluation import cell_indices, row_normalised
 from ui.charts import confusion_heatmap
 from ui.evaluation_view import active_probabilities, class_metrics_table, digit_grid, mistakes_table, run_confusion
-from ui.inspection_view import open_feature_maps_button
+from ui.navigation import open_feature_maps_button
 from ui.resources import get_data
 from ui.sidebar import start_page
 

@@ -11,7 +11,8 @@ from core.inspection import feature_maps, tile_channels
 from ui.charts import channel_mosaic, probability_bars, single_channel
 from ui.evaluation_view import active_probabilities
 from ui.insight_view import get_feature_model, grad_cam_overlay, training_features
-from ui.inspection_view import get_feature_extractor, take_feature_maps_request
+from ui.inspection_view import get_feature_extractor
+from ui.navigation import take_feature_maps_request
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data, get_model
 from ui.sidebar import start_page

@@ -8,7 +8,7 @@ from core.embedding import embed, project
 from ui.charts import add_digit_thumbnails, confidence_histogram_chart, embedding_scatter, reliability_diagram
 from ui.evaluation_view import active_probabilities
 from ui.insight_view import get_feature_model, grad_cam_overlay, test_projection
-from ui.inspection_view import open_feature_maps_button
+from ui.navigation import open_feature_maps_button
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data
 from ui.sidebar import start_page

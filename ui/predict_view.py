@@ -6,15 +6,13 @@ import cv2
 import numpy as np
 import streamlit as st
 
-from core.inference import predict_probabilities
 from core.preprocessing import PreprocessedDigit
 from core.runs import RunRecord
 from core.segmentation import SegmentedDigit, segment_digits
 from core.uncertainty import Verdict, judge
 from ui.charts import probability_bars
-from ui.insight_view import grad_cam_overlay
-from ui.inspection_view import open_feature_maps_button
-from ui.resources import get_model
+from ui.navigation import open_feature_maps_button
+from ui.resources import get_predictor
 
 LAST_INPUT_KEY = "predict_last_input"  # read by the Feature maps page
 BOX_COLOUR = (255, 127, 14)  # the app's accent orange, RGB
@@ -57,7 +55,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     """
     digits = segment_digits(image)
     batch = np.stack([found.digit.model_input for found in digits])  # (k, 28, 28) float32
-    probabilities = predict_probabilities(get_model(run.run_id), batch)  # (k, 10)
+    probabilities = get_predictor(run.run_id)(batch)  # (k, 10)
     verdicts = [judge(row, run.unsure_threshold) for row in probabilities]
     st.session_state[LAST_INPUT_KEY] = digits[0].digit.model_input
     answer = "".join(verdict.label for verdict in verdicts)
@@ -70,6 +68,8 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         if verdict.digit is None:
             left.warning(_doubt(verdict, row))
         if left.toggle("Where did it look?", key=f"{key}_grad_cam", help="Grad-CAM heat over the model's input"):
+            from ui.insight_view import grad_cam_overlay  # Grad-CAM needs TensorFlow; a plain answer does not
+
             left.image(grad_cam_overlay(run.run_id, digits[0].digit.model_input), caption="Grad-CAM", width=140)
         open_feature_maps_button(None, key=f"{key}_open_maps", where=left)
         with right:

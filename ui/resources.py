@@ -6,7 +6,7 @@ Nothing here imports TensorFlow at module level: pages that never load a model s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import streamlit as st
@@ -40,6 +40,12 @@ def get_jobs() -> TrainingJobs:
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")
 def get_model(run_id: str) -> keras.Model:
     return get_store().load_model(run_id)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading model…")
+def get_predictor(run_id: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Digits to probabilities for Predict: NumPy when it can, so a first drawing need not wait for TensorFlow."""
+    return get_store().load_predictor(run_id)
 
 
 def active_run() -> RunRecord | None:

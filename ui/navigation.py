@@ -1,0 +1,33 @@
+"""Opening Feature maps from another page: the button, and the request it leaves for that page.
+
+Kept apart from the Feature maps machinery so pages that only link to it never import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+FEATURE_MAPS_PAGE = "pages/4_Feature_maps.py"
+REQUEST_KEY = "feature_maps_request"
+"""Session key carrying what to open: a test-set index, or None for the last input on Predict."""
+
+
+def open_feature_maps_button(test_index: int | None, key: str, where: DeltaGenerator | None = None) -> None:
+    """A button that opens Feature maps (and its Grad-CAM) on a test image, or on the last drawing.
+
+    Args:
+        test_index: the test image to show; None shows the last drawing or upload on Predict.
+        key: the button's widget key, unique on its page.
+        where: the container to draw in (default: the page's main area).
+    """
+    if (where or st).button("Open its feature maps and Grad-CAM", key=key):
+        st.session_state[REQUEST_KEY] = test_index
+        st.switch_page(FEATURE_MAPS_PAGE)
+
+
+def take_feature_maps_request() -> tuple[bool, int | None]:
+    """(whether another page sent a request, its test index or None for the last drawing), once."""
+    if REQUEST_KEY not in st.session_state:
+        return False, None
+    return True, st.session_state.pop(REQUEST_KEY)
