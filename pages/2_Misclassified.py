@@ -6,7 +6,7 @@ import streamlit as st
 from core.evaluation import misclassified_indices
 from ui.charts import probability_bars
 from ui.evaluation_view import active_probabilities, digit_grid, mistakes_table, paginate
-from ui.insight_view import grad_cam_overlay
+from ui.insight_view import grad_cam_for_any_digit
 from ui.navigation import open_feature_maps_button
 from ui.resources import get_data
 from ui.sidebar import start_page
@@ -45,6 +45,6 @@ rows = selection.selection.rows if selection else []
 chosen = int(table.iloc[rows[0]]["index"]) if rows else int(shown[0])
 left, right = st.columns([1, 3])
 left.image(data.x_test[chosen], width=140, caption=f"test #{chosen}, true {data.y_test[chosen]}")
-left.image(grad_cam_overlay(run.run_id, data.x_test[chosen]), width=140, caption="Grad-CAM, predicted digit")
+grad_cam_for_any_digit(run.run_id, data.x_test[chosen], int(probabilities[chosen].argmax()), "mis_explained", left)
 right.plotly_chart(probability_bars(probabilities[chosen]), key="mis_bars")
 open_feature_maps_button(int(chosen), key="mis_open_maps")

@@ -7,7 +7,7 @@ from core.calibration import apply_temperature, confidence_histogram, expected_c
 from core.embedding import embed, project
 from ui.charts import add_digit_thumbnails, confidence_histogram_chart, embedding_scatter, reliability_diagram
 from ui.evaluation_view import active_probabilities
-from ui.insight_view import get_feature_model, grad_cam_overlay, test_projection
+from ui.insight_view import get_feature_model, grad_cam_for_any_digit, test_projection
 from ui.navigation import open_feature_maps_button
 from ui.predict_view import LAST_INPUT_KEY
 from ui.resources import get_data
@@ -62,5 +62,5 @@ if selected:
     index = int(selected[0])
     image_column, heat_column = st.columns(2)
     image_column.image(data.x_test[index], width=140, caption=f"test #{index}: true {data.y_test[index]}, predicted {probabilities[index].argmax()}")
-    heat_column.image(grad_cam_overlay(run.run_id, data.x_test[index]), width=140, caption="Grad-CAM, predicted digit")
+    grad_cam_for_any_digit(run.run_id, data.x_test[index], int(probabilities[index].argmax()), "insight_explained", heat_column)
     open_feature_maps_button(index, key="insight_open_maps")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.embedding import Projection, build_feature_model, embed, pca, project
 from core.explain import Explainer, build_explainer, grad_cam, overlay
@@ -25,6 +26,14 @@ def get_feature_model(run_id: str):
 def grad_cam_overlay(run_id: str, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
     """(224, 224, 3) uint8: the digit with Grad-CAM heat for `class_index` (default: predicted)."""
     return overlay(image, grad_cam(get_explainer(run_id), image, class_index))
+
+
+def grad_cam_for_any_digit(run_id: str, image: np.ndarray, predicted: int, key: str, where: DeltaGenerator) -> None:
+    """A digit picker, the prediction by default, and the Grad-CAM of that digit's score: "why not a 7?"."""
+    explained = where.selectbox(
+        "Grad-CAM for digit", range(10), index=predicted, key=key, help="Pick another digit to see what speaks for it"
+    )
+    where.image(grad_cam_overlay(run_id, image, explained), caption=f"Grad-CAM for {explained}", width=140)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Embedding training images…")

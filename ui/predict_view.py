@@ -68,9 +68,9 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         if verdict.digit is None:
             left.warning(_doubt(verdict, row))
         if left.toggle("Where did it look?", key=f"{key}_grad_cam", help="Grad-CAM heat over the model's input"):
-            from ui.insight_view import grad_cam_overlay  # Grad-CAM needs TensorFlow; a plain answer does not
+            from ui.insight_view import grad_cam_for_any_digit  # Grad-CAM needs TensorFlow; a plain answer does not
 
-            left.image(grad_cam_overlay(run.run_id, digits[0].digit.model_input), caption="Grad-CAM", width=140)
+            grad_cam_for_any_digit(run.run_id, digits[0].digit.model_input, int(row.argmax()), f"{key}_explained", left)
         open_feature_maps_button(None, key=f"{key}_open_maps", where=left)
         with right:
             _show_steps_and_bars(digits[0].digit, row, key=f"{key}_bars")

@@ -44,6 +44,17 @@ def test_misclassified_filter_by_true_digit(app_with_model, app_env):
     assert any(f"{len(expected):,} mistakes match" in caption.value for caption in app.caption)
 
 
+def test_misclassified_explains_any_digit_with_grad_cam(app_with_model, app_env):
+    _, probabilities, labels = _expected(app_env, app_with_model)
+    first_mistake = misclassified_indices(labels, probabilities)[0]
+    app = open_page("pages/2_Misclassified.py")
+    predicted, true = int(probabilities[first_mistake].argmax()), int(labels[first_mistake])
+    assert app.selectbox(key="mis_explained").value == predicted
+    app.selectbox(key="mis_explained").set_value(true).run()  # "why not the right digit?"
+    assert not app.exception
+    assert f"Grad-CAM for {true}" in [caption for image in app.get("image") for caption in image.captions]
+
+
 def test_confusion_page_counts_and_class_table_match_core(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
     matrix = confusion_matrix(labels, probabilities.argmax(axis=1))
