@@ -303,15 +303,24 @@ def _class_lines(title: str, summary: dict) -> list[str]:
     return [f"{title} per-class accuracy: {per_class}", f"{title} top confusions: {confusions or 'none'}"]
 
 
-def unsure_rates(model: keras.Model, report: BenchmarkReport, threshold: float) -> dict[str, float]:
-    """Share of real digits the app would answer "?" for (confidence under the run's floor)."""
-    from core.inference import predict_probabilities
+NON_DIGITS = "non-digits (letters, shapes, scribbles)"
+TRADE_OFF_FLOORS = (0.8, 0.9, 0.95)
+"""Floors above the fitted one, to show what flagging more non-digits would cost real digits."""
 
-    names = ("pendigits canvas (default)", "semeion photo")
-    return {
-        name: float(np.mean(predict_probabilities(model, inputs).max(axis=1) < threshold))
-        for name, (inputs, _, _) in zip(names, report.failures)
+
+def unsure_rates(model: keras.Model, report: BenchmarkReport, threshold: float) -> dict[str, float]:
+    """Share of each set the app would answer "?" for (confidence under `threshold`).
+
+    For real digits lower is better; for the non-digits (letters, shapes, scribbles) higher is.
+    """
+    from core.inference import predict_probabilities
+    from core.non_digits import non_digit_inputs
+
+    sets = {
+        name: inputs for name, (inputs, _, _) in zip(("pendigits canvas (default)", "semeion photo"), report.failures)
     }
+    sets[NON_DIGITS] = non_digit_inputs()
+    return {name: float(np.mean(predict_probabilities(model, inputs).max(axis=1) < threshold)) for name, inputs in sets.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -353,7 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
     threshold = unsure_threshold_for(model_path)
     unsure = unsure_rates(model, report, threshold)
-    print(f"answered '?' (confidence < {threshold:.3f}): " + ", ".join(f"{name} {rate:.2%}" for name, rate in unsure.items()))
+    for floor, rates in ((threshold, unsure), *((floor, unsure_rates(model, report, floor)) for floor in TRADE_OFF_FLOORS)):
+        label = "the run's floor" if floor == threshold else "a floor of"
+        print(f"answered '?' with {label} {floor:.3f}: " + ", ".join(f"{name} {rate:.2%}" for name, rate in rates.items()))
     print(f"({elapsed:.0f} s)", file=sys.stderr)
 
     if args.failures is not None:
