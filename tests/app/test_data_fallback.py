@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.app.conftest import open_page
-
-
-def _idx(array: np.ndarray) -> bytes:
-    header = (0x800 | array.ndim).to_bytes(4, "big") + b"".join(size.to_bytes(4, "big") for size in array.shape)
-    return header + array.astype(np.uint8).tobytes()
-
-
-def _mnist_folder(folder: Path, labels: np.ndarray | None = None) -> Path:
-    """A tiny but well-formed MNIST folder (20 train, 10 test images), gzipped like the real one."""
-    folder.mkdir()
-    arrays = {
-        "train-images-idx3-ubyte": np.zeros((20, 28, 28)),
-        "train-labels-idx1-ubyte": labels if labels is not None else np.arange(20) % 10,
-        "t10k-images-idx3-ubyte": np.zeros((10, 28, 28)),
-        "t10k-labels-idx1-ubyte": np.arange(10),
-    }
-    for name, array in arrays.items():
-        (folder / f"{name}.gz").write_bytes(gzip.compress(_idx(np.asarray(array))))
-    return folder
+from tests.core.test_data import idx_bytes, make_arrays, write_file, write_folder
 
 
 def _missing(tmp_path: Path) -> tuple[Path, str]:
@@ -35,14 +16,16 @@ def _missing(tmp_path: Path) -> tuple[Path, str]:
 
 
 def _truncated(tmp_path: Path) -> tuple[Path, str]:
-    folder = _mnist_folder(tmp_path / "mnist")
-    path = folder / "t10k-images-idx3-ubyte.gz"
-    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes())[:-50]))
+    arrays = make_arrays()
+    folder = write_folder(tmp_path / "mnist", arrays)
+    write_file(folder / "t10k-images-idx3-ubyte.gz", idx_bytes(arrays["x_test"])[:-50])
     return folder, "t10k-images-idx3-ubyte.gz"
 
 
 def _labels_out_of_range(tmp_path: Path) -> tuple[Path, str]:
-    return _mnist_folder(tmp_path / "mnist", labels=np.full(20, 12)), "train-labels-idx1-ubyte.gz"
+    arrays = make_arrays()
+    arrays["y_train"] = np.full_like(arrays["y_train"], 12)
+    return write_folder(tmp_path / "mnist", arrays), "train-labels-idx1-ubyte.gz"
 
 
 @pytest.mark.parametrize("break_data", [_missing, _truncated, _labels_out_of_range], ids=["missing", "truncated", "labels"])

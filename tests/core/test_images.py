@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import cv2
 import numpy as np
@@ -12,12 +10,7 @@ import pytest
 from PIL import Image
 
 from core.images import MAX_IMAGE_PIXELS, ImageDecodeError, decode_image
-
-
-def _encode(image: Image.Image, image_format: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **options)
-    return buffer.getvalue()
+from tests.upload_corpus import encode, png_header_only
 
 
 def _pattern_rgb(height: int = 24, width: int = 32) -> np.ndarray:
@@ -28,21 +21,6 @@ def _pattern_rgb(height: int = 24, width: int = 32) -> np.ndarray:
     pixels[height // 2 :, : width // 2] = (0, 0, 255)
     pixels[height // 2 :, width // 2 :] = (255, 255, 255)
     return pixels
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims `width` x `height` but which holds almost no pixel data."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.mark.parametrize(
@@ -58,7 +36,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 )
 def test_decodes_common_formats_to_rgb(image_format: str, options: dict, tolerance: int) -> None:
     expected = _pattern_rgb()
-    data = _encode(Image.fromarray(expected), image_format, **options)
+    data = encode(Image.fromarray(expected), image_format, **options)
 
     decoded = decode_image(data)
 
@@ -72,7 +50,7 @@ def test_decodes_common_formats_to_rgb(image_format: str, options: dict, toleran
 
 def test_grey_png_stays_two_dimensional() -> None:
     gradient = np.tile(np.arange(0, 250, 10, dtype=np.uint8), (5, 1))  # (5, 25) uint8
-    decoded = decode_image(_encode(Image.fromarray(gradient), "PNG"))
+    decoded = decode_image(encode(Image.fromarray(gradient), "PNG"))
     assert decoded.shape == (5, 25)
     np.testing.assert_array_equal(decoded, gradient)
 
@@ -80,7 +58,7 @@ def test_grey_png_stays_two_dimensional() -> None:
 def test_one_bit_png_becomes_grey_0_and_255() -> None:
     image = Image.new("1", (8, 4), 0)
     image.putpixel((3, 1), 1)
-    decoded = decode_image(_encode(image, "PNG"))
+    decoded = decode_image(encode(image, "PNG"))
     assert decoded.shape == (4, 8)
     assert decoded[1, 3] == 255 and decoded.sum() == 255
 
@@ -89,7 +67,7 @@ def test_rgba_png_keeps_alpha() -> None:
     pixels = np.zeros((6, 6, 4), np.uint8)
     pixels[..., 0] = 200
     pixels[..., 3] = np.arange(6, dtype=np.uint8)[None, :] * 50
-    decoded = decode_image(_encode(Image.fromarray(pixels, "RGBA"), "PNG"))
+    decoded = decode_image(encode(Image.fromarray(pixels, "RGBA"), "PNG"))
     np.testing.assert_array_equal(decoded, pixels)
 
 
@@ -99,7 +77,7 @@ def test_grey_alpha_png_becomes_rgba_with_its_alpha() -> None:
     alpha[2, 3] = 255
     image = Image.merge("LA", (Image.fromarray(grey), Image.fromarray(alpha)))
 
-    decoded = decode_image(_encode(image, "PNG"))
+    decoded = decode_image(encode(image, "PNG"))
 
     assert decoded.shape == (5, 7, 4)
     np.testing.assert_array_equal(decoded[..., 3], alpha)
@@ -108,7 +86,7 @@ def test_grey_alpha_png_becomes_rgba_with_its_alpha() -> None:
 
 def test_fully_transparent_png_keeps_zero_alpha() -> None:
     image = Image.new("RGBA", (10, 10), (255, 255, 255, 0))
-    decoded = decode_image(_encode(image, "PNG"))
+    decoded = decode_image(encode(image, "PNG"))
     assert decoded.shape == (10, 10, 4)
     assert (decoded[..., 3] == 0).all()
 
@@ -117,7 +95,7 @@ def test_palette_png_with_transparency_becomes_rgba() -> None:
     image = Image.new("P", (4, 4), 0)
     image.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
     image.putpixel((1, 1), 1)
-    decoded = decode_image(_encode(image, "PNG", transparency=0))
+    decoded = decode_image(encode(image, "PNG", transparency=0))
     assert decoded.shape == (4, 4, 4)
     assert decoded[1, 1].tolist() == [255, 255, 255, 255]
     assert decoded[0, 0, 3] == 0
@@ -149,7 +127,7 @@ def test_sixteen_bit_rgb_png_is_scaled() -> None:
 def test_cmyk_jpeg_becomes_rgb() -> None:
     cmyk = Image.new("CMYK", (32, 16), (0, 0, 0, 0))  # no ink: white paper
     cmyk.paste((0, 0, 0, 255), (0, 0, 16, 16))  # full black ink on the left half
-    decoded = decode_image(_encode(cmyk, "JPEG", quality=95))
+    decoded = decode_image(encode(cmyk, "JPEG", quality=95))
     assert decoded.shape == (16, 32, 3)
     assert decoded[4:12, 2:12].mean() < 20
     assert decoded[4:12, 20:30].mean() > 235
@@ -161,7 +139,7 @@ def test_exif_orientation_is_applied(orientation: int, quarter_turns: int) -> No
     stored[:12, :20] = 255  # one bright corner: any rotation or flip moves it
     exif = Image.Exif()
     exif[0x0112] = orientation
-    data = _encode(Image.fromarray(stored), "JPEG", quality=95, exif=exif.tobytes())
+    data = encode(Image.fromarray(stored), "JPEG", quality=95, exif=exif.tobytes())
 
     decoded = decode_image(data)
 
@@ -177,7 +155,7 @@ def test_animated_image_gives_its_first_frame(image_format: str) -> None:
     colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
     frames = [Image.new("RGB", (12, 8), colour) for colour in colours]
     options = {"lossless": True} if image_format == "WEBP" else {}
-    data = _encode(frames[0], image_format, save_all=True, append_images=frames[1:], duration=100, loop=0, **options)
+    data = encode(frames[0], image_format, save_all=True, append_images=frames[1:], duration=100, loop=0, **options)
     assert Image.open(io.BytesIO(data)).n_frames == 3
 
     decoded = decode_image(data)
@@ -187,7 +165,7 @@ def test_animated_image_gives_its_first_frame(image_format: str) -> None:
 
 
 def test_one_pixel_image_decodes() -> None:
-    decoded = decode_image(_encode(Image.new("L", (1, 1), 77), "PNG"))
+    decoded = decode_image(encode(Image.new("L", (1, 1), 77), "PNG"))
     assert decoded.shape == (1, 1) and decoded[0, 0] == 77
 
 
@@ -221,19 +199,19 @@ def test_non_images_get_a_specific_message(data: bytes, expected_words: str) -> 
 @pytest.mark.parametrize("image_format", ["PNG", "JPEG"])
 def test_truncated_file_is_reported_as_truncated_or_corrupt(image_format: str) -> None:
     noise = np.random.default_rng(3).integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    data = _encode(Image.fromarray(noise), image_format)
+    data = encode(Image.fromarray(noise), image_format)
     with pytest.raises(ImageDecodeError, match="truncated or corrupt"):
         decode_image(data[: len(data) // 2])
 
 
 def test_file_cut_inside_its_header_is_reported_as_damaged() -> None:
-    data = _encode(Image.fromarray(_pattern_rgb()), "PNG")
+    data = encode(Image.fromarray(_pattern_rgb()), "PNG")
     with pytest.raises(ImageDecodeError, match="PNG|truncated"):
         decode_image(data[:20])
 
 
 def test_decompression_bomb_header_is_refused_from_its_size() -> None:
-    data = _png_header_only(20_000, 20_000)  # 400 MP claimed in under 100 bytes: no pixels to decode
+    data = png_header_only(20_000, 20_000)  # 400 MP claimed in under 100 bytes: no pixels to decode
     with pytest.raises(ImageDecodeError, match="40,000,000"):
         decode_image(data)
 
@@ -241,14 +219,14 @@ def test_decompression_bomb_header_is_refused_from_its_size() -> None:
 def test_image_just_over_the_limit_is_refused_from_its_header() -> None:
     # Under Pillow's own limit, so only our check can refuse it; had the pixels been decoded, the
     # nearly empty pixel data would have raised "truncated" instead of naming the size.
-    data = _png_header_only(8_000, 5_001)
+    data = png_header_only(8_000, 5_001)
     assert 8_000 * 5_001 > MAX_IMAGE_PIXELS
     with pytest.raises(ImageDecodeError, match="8,000 x 5,001"):
         decode_image(data)
 
 
 def test_max_pixels_is_inclusive_and_adjustable() -> None:
-    data = _encode(Image.new("L", (100, 50), 0), "PNG")
+    data = encode(Image.new("L", (100, 50), 0), "PNG")
     assert decode_image(data, max_pixels=5_000).shape == (50, 100)
     with pytest.raises(ImageDecodeError, match="4,999"):
         decode_image(data, max_pixels=4_999)
@@ -260,7 +238,7 @@ def test_damaged_files_raise_only_image_decode_error(image_format: str) -> None:
     """Fuzz: cut and flip bytes at random; decoding may succeed, but no other exception may escape."""
     rng = np.random.default_rng(11)
     noise = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)
-    original = _encode(Image.fromarray(noise), image_format)
+    original = encode(Image.fromarray(noise), image_format)
     failures = 0
     for trial in range(40):
         damaged = bytearray(original[: rng.integers(1, len(original))] if trial % 2 else original)
