@@ -182,10 +182,10 @@ def _log_probabilities(probabilities: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(probabilities, _PROBABILITY_FLOOR))  # (n, classes) float64
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)  # largest is 0: exp cannot overflow
-    exponentials = np.exp(shifted)
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, shifted so the largest logit is 0 and exp cannot overflow."""
+    exponentials = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return exponentials / exponentials.sum(axis=-1, keepdims=True)
 
 
 def _mean_negative_log_likelihood(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
@@ -277,4 +277,4 @@ def apply_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarr
     if not np.all(np.isfinite(values)) or (values.size and (values.min() < 0.0 or values.max() > 1.0)):
         raise ValueError("Probabilities must be finite and in [0, 1].")
     dtype = probabilities.dtype if np.issubdtype(probabilities.dtype, np.floating) else np.float64
-    return _softmax(_log_probabilities(values) / temperature).astype(dtype)
+    return softmax(_log_probabilities(values) / temperature).astype(dtype)

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import h5py
 import numpy as np
 
+from core.calibration import softmax
 from core.inference import to_model_input
 
 _WEIGHTED_LAYERS = {"Conv2D", "BatchNormalization", "Dense"}
@@ -41,12 +42,7 @@ def _relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0.0)
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    exponentials = np.exp(x - x.max(axis=-1, keepdims=True))
-    return exponentials / exponentials.sum(axis=-1, keepdims=True)
-
-
-_ACTIVATIONS = {"linear": lambda x: x, "relu": _relu, "softmax": _softmax}
+_ACTIVATIONS = {"linear": lambda x: x, "relu": _relu, "softmax": softmax}
 
 
 def _activate(x: np.ndarray, name: str) -> np.ndarray:
