@@ -308,11 +308,8 @@ TRADE_OFF_FLOORS = (0.8, 0.9, 0.95)
 """Floors above the fitted one, to show what flagging more non-digits would cost real digits."""
 
 
-def unsure_rates(model: keras.Model, report: BenchmarkReport, threshold: float) -> dict[str, float]:
-    """Share of each set the app would answer "?" for (confidence under `threshold`).
-
-    For real digits lower is better; for the non-digits (letters, shapes, scribbles) higher is.
-    """
+def confidences(model: keras.Model, report: BenchmarkReport) -> dict[str, np.ndarray]:
+    """The model's confidence in its answer for every input of the real sets and of the non-digits."""
     from core.inference import predict_probabilities
     from core.non_digits import non_digit_inputs
 
@@ -320,7 +317,15 @@ def unsure_rates(model: keras.Model, report: BenchmarkReport, threshold: float) 
         name: inputs for name, (inputs, _, _) in zip(("pendigits canvas (default)", "semeion photo"), report.failures)
     }
     sets[NON_DIGITS] = non_digit_inputs()
-    return {name: float(np.mean(predict_probabilities(model, inputs).max(axis=1) < threshold)) for name, inputs in sets.items()}
+    return {name: predict_probabilities(model, inputs).max(axis=1) for name, inputs in sets.items()}
+
+
+def unsure_rates(confidence: dict[str, np.ndarray], threshold: float) -> dict[str, float]:
+    """Share of each set the app would answer "?" for (confidence under `threshold`).
+
+    For real digits lower is better; for the non-digits (letters, shapes, scribbles) higher is.
+    """
+    return {name: float(np.mean(values < threshold)) for name, values in confidence.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -361,8 +366,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(_class_lines("pendigits default", report.pendigits_default)))
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
     threshold = unsure_threshold_for(model_path)
-    unsure = unsure_rates(model, report, threshold)
-    for floor, rates in ((threshold, unsure), *((floor, unsure_rates(model, report, floor)) for floor in TRADE_OFF_FLOORS)):
+    confidence = confidences(model, report)
+    unsure = unsure_rates(confidence, threshold)
+    for floor, rates in ((threshold, unsure), *((floor, unsure_rates(confidence, floor)) for floor in TRADE_OFF_FLOORS)):
         label = "the run's floor" if floor == threshold else "a floor of"
         print(f"answered '?' with {label} {floor:.3f}: " + ", ".join(f"{name} {rate:.2%}" for name, rate in rates.items()))
     print(f"({elapsed:.0f} s)", file=sys.stderr)
