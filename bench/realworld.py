@@ -199,7 +199,8 @@ def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray
     return grid
 
 
-def _pen_canvases(digits: Sequence[PenDigit], stroke_width: int, fill: float) -> Iterable[np.ndarray]:
+def pen_canvases(digits: Sequence[PenDigit], stroke_width: int, fill: float) -> Iterable[np.ndarray]:
+    """The digits drawn one at a time as canvas exports (see `rasterise_pen_digit`)."""
     return (rasterise_pen_digit(digit, stroke_width=stroke_width, fill=fill) for digit in digits)
 
 
@@ -253,7 +254,7 @@ def run_benchmark(model: keras.Model, *, limit: int | None = None,
             sets.append(measured[(width, fill)])
             continue
         started = time.perf_counter()
-        inputs = prepare(_pen_canvases(pen_digits, width, fill), len(pen_digits), with_plain=(width, fill) == default)
+        inputs = prepare(pen_canvases(pen_digits, width, fill), len(pen_digits), with_plain=(width, fill) == default)
         predictions = predict_labels(model, inputs.recipe, inputs.no_ink)
         suffix = " (default)" if (width, fill) == default else ""
         result = _score(f"pendigits canvas, width {width}, fill {fill}{suffix}", "pendigits", "canvas", pen_labels,
