@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-split", type=float, help="share of training images held out (default 0.1)")
     train.add_argument("--seed", type=int, default=0, help="random seed; same seed and config, same run")
     augment = train.add_mutually_exclusive_group()
-    augment.add_argument("--augment", dest="augment", action="store_true", default=None, help="random distortions, plus pen-drawn template digits")
+    augment.add_argument("--augment", dest="augment", action="store_true", default=None, help="random distortions")
     augment.add_argument("--no-augment", dest="augment", action="store_false", help="no distortions")
     train.add_argument("--runs-dir", type=Path, help="where runs are saved (default: $DIGIT_LAB_RUNS or runs/)")
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
