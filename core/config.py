@@ -26,6 +26,7 @@ class TrainingConfig:
     train_size: int | None = None  # None: every training image
     validation_split: float = 0.1
     augment: bool = False
+    template_digits: bool = False  # add pen-drawn digits in styles MNIST lacks (core.template_digits)
     seed: int = 0
 
     @classmethod

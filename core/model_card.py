@@ -38,6 +38,7 @@ digits (white on black, MNIST's format) into the ten classes 0-9. Trained with D
 ## Data
 MNIST ({run.data_source}); {config.validation_split:.0%} of the training images held out for validation;
 training-set size: {config.train_size or "all"}. Augmentation: {"on" if config.augment else "off"}.
+Pen-drawn template digits (European styles): {"added" if config.template_digits else "none"}.
 
 ## Training configuration
 | setting | value |

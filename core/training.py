@@ -23,6 +23,7 @@ from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
 from core.progress import BatchProgress, EpochMetrics
+from core.template_digits import with_template_digits
 from core.uncertainty import fit_unsure_threshold
 
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
@@ -227,9 +228,12 @@ def train(
             f"Batch size {config.batch_size} is larger than the {len(split.x_train)} training images left "
             "after the validation split."
         )
+    x_train, y_train = split.x_train, split.y_train
+    if config.template_digits:
+        x_train, y_train = with_template_digits(x_train, y_train, config.seed)
     keras.utils.set_random_seed(config.seed)
     model = get_architecture(config.architecture).build()
-    steps_per_epoch = math.ceil(len(split.x_train) / config.batch_size)
+    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
         loss="categorical_crossentropy",
@@ -237,7 +241,7 @@ def train(
     )
     progress = _ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
     model.fit(
-        _dataset(split.x_train, split.y_train, config, training=True),
+        _dataset(x_train, y_train, config, training=True),
         validation_data=_dataset(split.x_validation, split.y_validation, config, training=False),
         epochs=config.epochs,
         callbacks=[progress, *callbacks],

@@ -28,6 +28,7 @@ table = pd.DataFrame(
         "seed": [run.config.seed for run in runs],
         "optimizer": [f"{run.config.optimizer} {run.config.learning_rate:g} ({run.config.schedule})" for run in runs],
         "augment": [run.config.augment for run in runs],
+        "template digits": [run.config.template_digits for run in runs],
         "created (UTC)": [run.created_at[:16].replace("T", " ") for run in runs],
     }
 )

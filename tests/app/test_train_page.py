@@ -35,11 +35,13 @@ def _fill_form(app, *, epochs: int, train_size: int, batch_size: int = 64) -> No
 def test_start_trains_saves_and_activates_a_run(app_env):
     app = open_page("pages/1_Train.py")
     _fill_form(app, epochs=1, train_size=1000)
+    app.checkbox(key="train_template_digits").check()
     app.button[0].click().run()
     assert not app.exception, app.exception
     _wait_for_state(app, "done")
     runs = RunStore(app_env, shipped_dir=None).list_runs()
     assert len(runs) == 1 and runs[0].config.train_size == 1000 and runs[0].status == "completed"
+    assert runs[0].config.template_digits is True
     assert any(runs[0].run_id in success.value for success in app.success)
     assert [metric.value for metric in app.metric if metric.label == "Epochs done"] == ["1"]
     assert RunStore(app_env, shipped_dir=None).active_run_id() == runs[0].run_id

@@ -121,6 +121,16 @@ def test_train_makes_the_new_run_active(trained):
 
 
 @pytest.mark.slow
+def test_train_with_template_digits_saves_the_choice(tmp_path):
+    runs_dir = tmp_path / "runs"
+    completed = run_cli("train", "--sample", "--epochs", "1", "--train-size", "300", "--template-digits",
+                        runs_dir=runs_dir)
+    assert completed.returncode == EXIT_OK, completed.stderr
+    run = Path(fields(completed.stdout.splitlines()[-1])["run"])
+    assert RunStore(runs_dir, shipped_dir=None).get(run.name).config.template_digits is True
+
+
+@pytest.mark.slow
 def test_a_diverged_run_is_saved_but_not_activated(tmp_path):
     runs_dir = tmp_path / "runs"
     completed = run_cli(

@@ -197,8 +197,9 @@ def test_from_dict_ignores_unknown_keys():
 def test_from_dict_fills_missing_keys_with_defaults():
     # A run saved before a field existed still loads, with that field at its default.
     values = TrainingConfig(epochs=7).to_dict()
-    del values["seed"], values["augment"]
+    del values["seed"], values["augment"], values["template_digits"]
     restored = TrainingConfig.from_dict(values)
     assert restored.epochs == 7
     assert restored.seed == TrainingConfig().seed
     assert restored.augment == TrainingConfig().augment
+    assert restored.template_digits is False

@@ -19,6 +19,7 @@ from core.data import MnistData
 from core.inference import predict_probabilities
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
+from core.template_digits import TEMPLATE_SHARE
 from core.training import (
     DIVERGED_LOSS,
     TrainingResult,
@@ -144,6 +145,16 @@ def test_training_with_augmentation_runs(sample_data):
     assert result.status == "completed"
     assert len(result.history) == 1 and result.history[0].complete
     assert math.isfinite(result.history[0].loss)
+
+
+@pytest.mark.slow
+def test_template_digits_are_trained_on_and_counted_by_the_progress_bar(sample_data):
+    # 600 images: 540 to train on (9 batches of 64) plus 11% template digits (59): 10 batches, all counted.
+    progress: list[BatchProgress] = []
+    result = train(short_config(epochs=1, train_size=600, template_digits=True), sample_data, on_batch=progress.append)
+    assert result.status == "completed"
+    assert progress[-1].batches_per_epoch == math.ceil((540 + round(540 * TEMPLATE_SHARE)) / 64) == 10
+    assert progress[-1].batch == progress[-1].batches_per_epoch  # the bar ends full, never past its end
 
 
 # ----------------------------------------------------------------------------- stop
