@@ -111,12 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    rows: list[NeighbourRow] = []
-    for confusion in top_confusions(labels, predictions):
-        for true, predicted in ((confusion["true"], confusion["predicted"]), (confusion["true"], confusion["true"])):
-            if not any((row.true, row.predicted) == (true, predicted) for row in rows):
-                chosen = (labels == true) & (predictions == predicted)
-                rows.append(neighbour_row(neighbours[chosen], true, predicted))
+    # Each mistake, then the same digit read right for contrast; dict.fromkeys drops repeats, keeping order.
+    readings = dict.fromkeys(
+        reading
+        for confusion in top_confusions(labels, predictions)
+        for reading in ((confusion["true"], confusion["predicted"]), (confusion["true"], confusion["true"]))
+    )
+    rows = [neighbour_row(neighbours[(labels == true) & (predictions == predicted)], true, predicted)
+            for true, predicted in readings]
     print(f"MNIST training digits: {len(mnist.x_train):,} from {mnist.source} ({mnist.location})")
     print(markdown_table(rows, args.k))
     return 0

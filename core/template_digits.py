@@ -122,8 +122,7 @@ def draw_digit(label: int, rng: np.random.Generator) -> np.ndarray:
     Returns:
         `(28, 28)` uint8, white on black, boxed and centred by the MNIST recipe.
     """
-    glyphs = GLYPHS.get(label)
-    glyph = one_glyph(rng) if label == 1 else glyphs[rng.integers(len(glyphs))]
+    glyph = one_glyph(rng) if label == 1 else GLYPHS[label][rng.integers(len(GLYPHS[label]))]
     angle = math.radians(rng.uniform(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES))
     rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
     transform = rotation @ np.array([[rng.uniform(*WIDTH_SCALE), rng.uniform(*SLANT)], [0.0, 1.0]])
