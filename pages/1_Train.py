@@ -30,7 +30,7 @@ with st.expander("Training recipe", expanded=True):
         "Training images (0 = all)", min_value=0, max_value=len(data.x_train), step=1000, key="train_train_size"
     )
     right.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="train_seed")
-    right.checkbox("Augmentation (rotate, slant, shift, zoom, pen width)", key="train_augment")
+    right.checkbox("Augmentation (rotate, slant, shift, zoom, bend, pen width)", key="train_augment")
     right.checkbox(
         "Add pen-drawn digits in European styles",
         key="train_template_digits",

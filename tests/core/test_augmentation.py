@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from core.augmentation import affine_transforms, build_augmenter, random_affine, random_stroke_width
+from core.augmentation import (
+    ELASTIC_MAX_DISPLACEMENT,
+    affine_transforms,
+    build_augmenter,
+    distorted_copies,
+    elastic_displacement,
+    random_affine,
+    random_stroke_width,
+    sample_bilinear,
+    warp,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +58,47 @@ def test_affine_scale_and_shear_move_ink_the_right_way():
     top_columns = np.nonzero(slanted[10])[0]
     bottom_columns = np.nonzero(slanted[17])[0]
     assert bottom_columns.mean() > top_columns.mean()  # x moves with y: the bottom leans right
+
+
+def test_warp_without_displacement_matches_tensorflows_projective_transform(digits):
+    count = len(digits)
+    rng = np.random.default_rng(0)
+    transforms = affine_transforms(
+        tf.constant(rng.uniform(-0.4, 0.4, count), tf.float32),
+        tf.constant(rng.uniform(-0.2, 0.2, count), tf.float32),
+        tf.constant(rng.uniform(0.8, 1.2, count), tf.float32),
+        tf.constant(rng.uniform(-4, 4, (count, 2)), tf.float32),
+        tf.constant(28.0), tf.constant(28.0),
+    )
+    expected = tf.raw_ops.ImageProjectiveTransformV3(
+        images=digits, transforms=transforms, output_shape=[28, 28], fill_value=0.0,
+        interpolation="BILINEAR", fill_mode="CONSTANT",
+    )
+    np.testing.assert_allclose(warp(digits, transforms, tf.zeros([count, 28, 28, 2])), expected, atol=1e-5)
+
+
+def test_bilinear_sampling_reads_pixels_blends_between_them_and_is_black_outside():
+    image = np.arange(12, dtype=np.float32).reshape(1, 3, 4, 1)  # (batch, rows, columns, 1)
+    x = np.array([[[0.0, 3.0, 0.5, -5.0], [1.0, 2.5, 3.5, 9.0], [0.0, 1.0, 2.0, 3.0]]], np.float32)
+    y = np.array([[[0.0, 2.0, 0.0, 1.0], [1.5, 1.0, 0.0, 1.0], [-1.0, 3.0, 2.5, 2.0]]], np.float32)
+    out = np.asarray(sample_bilinear(tf.constant(image), tf.constant(x), tf.constant(y)))[0, ..., 0]
+    expected = [
+        [0.0, 11.0, 0.5, 0.0],  # corners exact, half-way blended, far left black
+        [7.0, 6.5, 3.0 / 2, 0.0],  # half-way between rows or columns; half a pixel past the edge fades
+        [0.0, 0.0, 10.0 / 2, 11.0],  # a whole pixel above or below the image is black
+    ]
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+def test_elastic_displacement_is_smooth_bounded_and_varies_per_image():
+    field = np.asarray(elastic_displacement(32, tf.constant(28.0), tf.constant(28.0), tf.constant([5, 1], tf.int64)))
+    assert field.shape == (32, 28, 28, 2)
+    # Bicubic interpolation overshoots its control points a little, never by half.
+    assert np.abs(field).max() < 1.5 * ELASTIC_MAX_DISPLACEMENT
+    assert 0.3 < np.sqrt((field**2).mean()) < ELASTIC_MAX_DISPLACEMENT
+    # Neighbouring pixels move by less than a pixel apart: the digit bends but never folds over.
+    assert np.abs(np.diff(field, axis=1)).max() < 1 and np.abs(np.diff(field, axis=2)).max() < 1
+    assert not np.allclose(field[0], field[1])
 
 
 def test_augmenter_distorts_each_image_reproducibly(digits):
@@ -108,3 +159,15 @@ def slow_neighbourhood(image: np.ndarray, pick) -> np.ndarray:
             window = image[max(row - 1, 0) : row + 2, max(column - 1, 0) : column + 2]
             out[row, column] = pick(window)
     return out
+
+
+def test_distorted_copies_are_reproducible_different_and_in_range(sample_data):
+    images = sample_data.x_train[:40]
+    copies = distorted_copies(images, seed=3, copies=2, batch_size=16)
+    assert copies.shape == (80, 28, 28) and copies.dtype == np.float32
+    assert copies.min() >= -1e-6 and copies.max() <= 1 + 1e-6
+    np.testing.assert_array_equal(distorted_copies(images, seed=3, copies=2, batch_size=16), copies)
+    originals = images / 255.0
+    # Every copy is distorted, and the two copies of one digit differ from each other.
+    assert np.all(np.abs(copies[:40] - originals).max(axis=(1, 2)) > 0.05)
+    assert np.all(np.abs(copies[:40] - copies[40:]).max(axis=(1, 2)) > 0.05)

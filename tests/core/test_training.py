@@ -13,6 +13,7 @@ import pytest
 
 import keras
 
+from core.augmentation import distorted_copies
 from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
@@ -22,6 +23,7 @@ from core.runs import RunStore
 from core.template_digits import TEMPLATE_SHARE
 from core.training import (
     DIVERGED_LOSS,
+    FLOOR_DISTORTED_COPIES,
     TrainingResult,
     _ProgressCallback,
     build_optimizer,
@@ -89,7 +91,10 @@ def test_floor_and_temperature_are_fitted_on_the_validation_split(short_training
     split = split_training_data(sample_data, result.config)
     validation_probabilities = predict_probabilities(result.model, split.x_validation)
     assert result.temperature == pytest.approx(fit_temperature(validation_probabilities, split.y_validation))
-    assert result.unsure_threshold == pytest.approx(fit_unsure_threshold(validation_probabilities))
+    distorted = distorted_copies(split.x_validation, result.config.seed, FLOOR_DISTORTED_COPIES)
+    assert result.unsure_threshold == pytest.approx(fit_unsure_threshold(predict_probabilities(result.model, distorted)))
+    # Distorted digits are harder, so the floor sits lower than on the clean validation digits.
+    assert result.unsure_threshold < fit_unsure_threshold(validation_probabilities)
     assert result.temperature != pytest.approx(1.0)  # a short run is never calibrated by chance
 
 
