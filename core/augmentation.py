@@ -177,10 +177,14 @@ def distorted_copies(images: np.ndarray, seed: int, copies: int, batch_size: int
     Returns:
         (copies * n, 28, 28) float32 in [0, 1]: all n digits once, then all n again, and so on.
     """
-    augment = build_augmenter(seed)
+    # Compiled, so each batch is one call into TensorFlow rather than dozens of GIL-bound eager ops.
+    augment = tf.function(
+        build_augmenter(seed),
+        input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32), tf.TensorSpec([], tf.int64)],
+    )
     floats = images[..., np.newaxis].astype(np.float32) / 255.0  # (n, 28, 28, 1)
     batches = [
-        np.asarray(augment(tf.constant(floats[start : start + batch_size]), copy * len(images) + start))[..., 0]
+        np.asarray(augment(floats[start : start + batch_size], tf.constant(copy * len(images) + start, tf.int64)))[..., 0]
         for copy in range(copies)
         for start in range(0, len(images), batch_size)
     ]

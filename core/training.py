@@ -195,10 +195,13 @@ def settle_batch_norm(model: keras.Model, images: np.ndarray, batches: int = 60,
     """
     if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers):
         return
+    # One compiled call per batch: eager layer-by-layer calls each wait for the GIL, and in the app's
+    # server, where page reruns hold it, 60 eager passes took over a minute.
+    forward = tf.function(lambda batch: model(batch, training=True))
     rng = np.random.default_rng(0)
     for _ in range(batches):
         batch = images[rng.integers(0, len(images), batch_size)]  # (b, 28, 28) uint8
-        model(to_model_input(batch), training=True)
+        forward(to_model_input(batch))
 
 
 def train(

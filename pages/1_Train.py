@@ -68,9 +68,9 @@ def draw_job(was_running: bool) -> None:
         + (f" · about {snapshot.eta_s:.0f} s left" if snapshot.eta_s is not None else ""),
     )
     st.progress(snapshot.overall_fraction, text=f"All epochs: {snapshot.overall_fraction:.0%}")
-    if snapshot.is_running and st.button("Stop", disabled=snapshot.state == "stopping", help="Ends after the current batch and saves the run"):
-        jobs.stop()
-        st.rerun(scope="fragment")
+    if snapshot.is_running:
+        # A callback runs before the rerun it triggers, so that rerun already shows "stopping".
+        st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == "stopping", help="Ends after the current batch and saves the run")
     last = snapshot.history[-1] if snapshot.history else None
     columns = st.columns(4)
     columns[0].metric("Epochs done", len(snapshot.history))

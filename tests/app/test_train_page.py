@@ -53,6 +53,7 @@ def test_stop_ends_the_job_early_and_still_saves(app_env):
     app.button[0].click().run()
     _wait_for_state(app, "running")
     next(button for button in app.button if button.label == "Stop").click().run()
+    assert not app.exception, [element.value for element in app.exception]
     _wait_for_state(app, "done")
     runs = RunStore(app_env, shipped_dir=None).list_runs()
     assert len(runs) == 1 and runs[0].status == "stopped"
