@@ -15,6 +15,7 @@ from core.data import MnistData, load_mnist
 from core.jobs import TrainingJobs
 from core import runs
 from core.runs import RunRecord, RunStore, default_runs_dir
+from ui.keras_session import keep_keras_session
 
 if TYPE_CHECKING:
     import keras
@@ -34,6 +35,7 @@ def get_store() -> RunStore:
 @st.cache_resource
 def get_jobs() -> TrainingJobs:
     """The one training-job registry of this server, shared by every browser session."""
+    keep_keras_session()  # before any job: Streamlit's per-run Keras reset would stall its thread
     return TrainingJobs(get_store(), get_data)
 
 

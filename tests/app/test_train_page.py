@@ -129,3 +129,13 @@ def test_a_diverging_run_is_stopped_and_the_reason_shown(app_env):
     runs = RunStore(app_env, shipped_dir=None).list_runs()
     assert len(runs) == 1 and runs[0].status == "diverged"
     assert RunStore(app_env, shipped_dir=None).active_run_id() != runs[0].run_id
+
+
+def test_page_runs_do_not_reset_keras_under_a_training_thread(app_env):
+    import keras
+
+    keras.layers.Dense(1)  # Keras now numbers the next Dense layer "dense_1" or later
+    open_page("pages/1_Train.py")
+    # Streamlit's own clean-up after a run calls keras.backend.clear_session(), which restarts the
+    # numbering (and clears TensorFlow's kernel cache under a running job).
+    assert keras.layers.Dense(1).name != "dense"
