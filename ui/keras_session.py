@@ -1,10 +1,10 @@
-"""Keeps Streamlit from resetting Keras after every page run, which stalls a training job.
+"""Keeps Streamlit from resetting Keras after every page run, which stalls Keras work on other threads.
 
 Once Keras is imported, Streamlit calls `keras.backend.clear_session()` at the end of every script
 run (`script_runner._clean_problem_modules`, Streamlit 1.67). That clears TensorFlow's kernel cache
-and collects garbage from the page's thread while the training job's thread is mid-step: with two
-Train pages polling every second, a stopped job took over three minutes to finish its last steps.
-Digit Lab keeps models in `st.cache_resource` and never relies on that reset.
+and collects garbage from the page's thread while a training job or the TensorFlow warm-up runs on
+another: with two Train pages polling every second, a stopped job took over three minutes to finish
+its last steps. Digit Lab keeps models in `st.cache_resource` and never relies on that reset.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ from core import runs
 from core.runs import RunRecord, RunStore, default_runs_dir
 from ui.keras_session import keep_keras_session
 
+# Every page imports this module before it touches Keras, so the reset is off before the TensorFlow
+# warm-up thread or a training job starts, whichever page the server first serves.
+keep_keras_session()
+
 if TYPE_CHECKING:
     import keras
 
@@ -35,7 +39,6 @@ def get_store() -> RunStore:
 @st.cache_resource
 def get_jobs() -> TrainingJobs:
     """The one training-job registry of this server, shared by every browser session."""
-    keep_keras_session()  # before any job: Streamlit's per-run Keras reset would stall its thread
     return TrainingJobs(get_store(), get_data)
 
 
