@@ -1,7 +1,8 @@
 """How well a trained model reads real handwriting: pendigits as canvas drawings, Semeion as photos.
 
-Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. The datasets are
-for measuring only: nothing here trains on them or tunes anything on their labels.
+Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. The datasets come
+from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing here trains on them or
+tunes anything on their labels.
 """
 
 from __future__ import annotations
@@ -23,16 +24,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2
 import numpy as np
 
+from bench.dev_data import PENDIGITS_FILE, PROJECT_ROOT, SEMEION_FILE, dev_data_file
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
 from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, unsure_threshold_for
 
 if TYPE_CHECKING:
     import keras
-
-DATA_DIR = Path("/work/shared/data")
-PENDIGITS_FILE = DATA_DIR / "pendigits" / "pendigits-orig.tra"
-SEMEION_FILE = DATA_DIR / "semeion" / "semeion.data"
 
 DEFAULT_STROKE_WIDTH = 18
 DEFAULT_FILL = 0.7
@@ -237,9 +235,10 @@ def run_benchmark(model: keras.Model, *, limit: int | None = None,
 
     Raises:
         ValueError: a dataset file is malformed.
+        FileNotFoundError: a dataset file is missing (the message names it and $DIGIT_LAB_DEV_DATA).
         OSError: a dataset file cannot be read.
     """
-    pen_all = parse_pendigits(PENDIGITS_FILE)
+    pen_all = parse_pendigits(dev_data_file(PENDIGITS_FILE))
     pen_digits = [pen_all[i] for i in balanced_subset(np.array([digit.label for digit in pen_all]), limit)]
     pen_labels = np.array([digit.label for digit in pen_digits])  # (n,)
     default = (DEFAULT_STROKE_WIDTH, DEFAULT_FILL)
@@ -269,7 +268,7 @@ def run_benchmark(model: keras.Model, *, limit: int | None = None,
         log(f"pendigits width {width} fill {fill}: {result.accuracy:.2%} ({time.perf_counter() - started:.1f} s)")
 
     started = time.perf_counter()
-    bitmaps, semeion_labels_all = parse_semeion(SEMEION_FILE)
+    bitmaps, semeion_labels_all = parse_semeion(dev_data_file(SEMEION_FILE))
     chosen = balanced_subset(semeion_labels_all, limit)
     semeion_labels = semeion_labels_all[chosen].astype(np.int64)  # (m,)
     # Seeding by the digit's row in the file gives each digit the same photo with or without --limit.
@@ -329,6 +328,12 @@ def unsure_rates(confidence: dict[str, np.ndarray], threshold: float) -> dict[st
     return {name: float(np.mean(values < threshold)) for name, values in confidence.items()}
 
 
+def project_relative(path: Path) -> str:
+    """`path` relative to the project when it lies inside it, so a recorded file names no machine's folders."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(resolved)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.realworld", description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run, "
@@ -382,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         document = {
             "command": command,
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "model": str(model_path.resolve()),
+            "model": project_relative(model_path),
             "limit": args.limit,
             "seconds": round(elapsed, 1),
             "sets": [{**asdict(result), "accuracy": result.accuracy} for result in report.sets],
