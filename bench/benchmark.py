@@ -24,10 +24,10 @@ from typing import Any, Callable
 import numpy as np
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from core.recipes import RECIPES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PENDIGITS = PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-orig.tra"
-ARCHITECTURES = ("fast", "best", "seed")  # seed is the original project's recipe
 TARGET_ACCURACY = 0.99
 
 
@@ -218,7 +218,7 @@ def main() -> int:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-inference", action="store_true")
     parser.add_argument("--skip-app", action="store_true")
-    parser.add_argument("--architectures", nargs="+", default=list(ARCHITECTURES))
+    parser.add_argument("--architectures", nargs="+", default=list(RECIPES))
     parser.add_argument("--max-epochs", type=int, help="cap every recipe's epochs (quick runs)")
     parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "bench" / "results" / "benchmark.json")
     args = parser.parse_args()

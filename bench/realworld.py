@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
 from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, unsure_threshold_for
 
@@ -107,7 +108,7 @@ def plain_resize(image: np.ndarray) -> np.ndarray:
         `(28, 28)` float32 in [0, 1].
     """
     bright = normalise_polarity(to_grayscale(image))  # (H, W) uint8, ink bright
-    return cv2.resize(bright, (28, 28), interpolation=cv2.INTER_AREA).astype(np.float32) / np.float32(255.0)
+    return cv2.resize(bright, (IMAGE_SIDE, IMAGE_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32) / np.float32(255.0)
 
 
 def prepare(images: Iterable[np.ndarray], count: int, *, with_plain: bool = False) -> Inputs:
@@ -123,8 +124,8 @@ def prepare(images: Iterable[np.ndarray], count: int, *, with_plain: bool = Fals
     Raises:
         ValueError: `images` yields a different number of pictures than `count`.
     """
-    recipe = np.zeros((count, 28, 28), np.float32)
-    plain = np.zeros((count, 28, 28), np.float32) if with_plain else None
+    recipe = np.zeros((count, IMAGE_SIDE, IMAGE_SIDE), np.float32)
+    plain = np.zeros((count, IMAGE_SIDE, IMAGE_SIDE), np.float32) if with_plain else None
     no_ink = np.zeros(count, bool)
     index = -1
     for index, image in enumerate(images):
@@ -179,13 +180,13 @@ def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray
         `(rows * (28 * zoom + 14), columns * 28 * zoom)` uint8 grey; an empty `(0, width)` image if none failed.
     """
     wrong = np.flatnonzero(labels != predictions)
-    by_class = [list(wrong[labels[wrong] == label]) for label in range(10)]
+    by_class = [list(wrong[labels[wrong] == label]) for label in range(NUM_CLASSES)]
     picked: list[int] = []
     while len(picked) < count and any(by_class):
         for queue in by_class:
             if queue and len(picked) < count:
                 picked.append(queue.pop(0))
-    side, caption = 28 * zoom, 14
+    side, caption = IMAGE_SIDE * zoom, 14
     rows = -(-len(picked) // columns)
     grid = np.zeros((rows * (side + caption), columns * side), np.uint8)
     for slot, index in enumerate(picked):

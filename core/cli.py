@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
+
 # TensorFlow's C++ start-up chatter would bury our output; set before anything imports it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,7 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train an architecture and save it as a run")
-    train.add_argument("--arch", default="fast", help="architecture name: fast, best or seed (default: fast)")
+    train.add_argument(
+        "--arch",
+        default=DEFAULT_ARCHITECTURE,
+        help=f"architecture name: {', '.join(RECIPES)} (default: {DEFAULT_ARCHITECTURE})",
+    )
     train.add_argument("--epochs", type=int, help="number of epochs (default: the architecture's recipe)")
     train.add_argument("--batch-size", type=int, help="images per batch")
     train.add_argument("--optimizer", help="adam, adadelta, sgd or rmsprop")

@@ -16,12 +16,13 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from core.architectures import NUM_CLASSES, get_architecture
+from core.architectures import build_model
 from core.augmentation import build_augmenter, distorted_copies
 from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
+from core.mnist_format import NUM_CLASSES
 from core.progress import BatchProgress, EpochMetrics
 from core.template_digits import with_template_digits
 from core.uncertainty import fit_unsure_threshold
@@ -238,7 +239,7 @@ def train(
     if config.template_digits:
         x_train, y_train = with_template_digits(x_train, y_train, config.seed)
     keras.utils.set_random_seed(config.seed)
-    model = get_architecture(config.architecture).build()
+    model = build_model(config.architecture)
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.architectures import ARCHITECTURES
 from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.jobs import JobBusyError
+from core.recipes import RECIPES
 from ui.charts import learning_curves
 from ui.resources import get_data, get_jobs
 from ui.sidebar import start_page
@@ -18,8 +18,8 @@ if data.is_sample:
 
 restore_form()
 with st.expander("Training recipe", expanded=True):
-    st.selectbox("Architecture", list(ARCHITECTURES), key="train_architecture", on_change=apply_recipe)
-    st.caption(ARCHITECTURES[st.session_state["train_architecture"]].description)
+    st.selectbox("Architecture", list(RECIPES), key="train_architecture", on_change=apply_recipe)
+    st.caption(RECIPES[st.session_state["train_architecture"]].description)
     left, middle, right = st.columns(3)
     left.number_input("Epochs", min_value=1, max_value=200, step=1, key="train_epochs")
     left.number_input("Batch size", min_value=1, max_value=8192, step=32, key="train_batch_size")

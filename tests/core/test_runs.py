@@ -23,7 +23,7 @@ import keras
 from keras import layers
 
 from core import runs
-from core.architectures import get_architecture
+from core.architectures import build_model
 from core.config import TrainingConfig
 from core.inference import predict_probabilities
 from core.progress import EpochMetrics
@@ -73,7 +73,7 @@ def make_result(
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     return TrainingResult(
-        model=get_architecture(architecture).build(),
+        model=build_model(architecture),
         config=TrainingConfig.for_architecture(architecture, epochs=epochs, seed=seed),
         history=history if history is not None else make_history(epochs),
         test_probabilities=rng.dirichlet(np.ones(10), size=50).astype(np.float32),  # (50, 10)
