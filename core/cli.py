@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.config import TrainingConfig
     from core.data import load_mnist, load_sample
+    from core.progress import RunStatus
     from core.runs import RunStore, default_runs_dir
 
     try:
@@ -134,7 +135,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     store = RunStore(args.runs_dir or default_runs_dir())
     record = store.save(result)
-    if result.status == "diverged":
+    if result.status == RunStatus.DIVERGED:
         print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not activated", file=err)
     elif not args.no_activate:
         store.set_active(record.run_id)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from core.config import TrainingConfig
-from core.progress import EpochMetrics
+from core.progress import EpochMetrics, RunStatus
 from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class RunRecord:
     run_id: str
     path: Path
     config: TrainingConfig
-    status: str  # "completed", "stopped" or "diverged"
+    status: RunStatus
     test_accuracy: float
     duration_s: float
     parameter_count: int
@@ -114,7 +114,7 @@ def read_run(path: Path, *, shipped: bool = False) -> RunRecord:
             run_id=SHIPPED_RUN_ID if shipped else path.name,
             path=path,
             config=config,
-            status=str(summary["status"]),
+            status=RunStatus(summary["status"]),
             test_accuracy=float(summary["test_accuracy"]),
             duration_s=float(summary["duration_s"]),
             parameter_count=int(summary["parameter_count"]),
@@ -286,7 +286,7 @@ class RunStore:
             pass
         if self.shipped_dir is not None:
             return SHIPPED_RUN_ID
-        usable = [run for run in self.list_runs() if run.status != "diverged"]  # a NaN model answers nothing
+        usable = [run for run in self.list_runs() if run.status != RunStatus.DIVERGED]  # a NaN model answers nothing
         return usable[0].run_id if usable else None
 
     def set_active(self, run_id: str) -> None:

@@ -23,7 +23,7 @@ from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
 from core.mnist_format import NUM_CLASSES
-from core.progress import BatchProgress, EpochMetrics
+from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.template_digits import with_template_digits
 from core.uncertainty import fit_unsure_threshold
 
@@ -47,7 +47,7 @@ class TrainingResult:
     test_probabilities: np.ndarray  # (n_test, 10) float32
     test_accuracy: float
     duration_s: float
-    status: str  # "completed", "stopped" or "diverged"
+    status: RunStatus
     data_source: str
     unsure_threshold: float  # confidence floor fitted on distorted copies of the validation digits
     temperature: float  # calibration temperature fitted on the validation digits
@@ -222,7 +222,7 @@ def train(
         on_batch: called after every batch, on the training thread.
         on_epoch: called after every epoch, on the training thread.
         should_stop: polled after every batch; True ends training after that batch, and the
-            partly trained model is still returned (status "stopped").
+            partly trained model is still returned (status `RunStatus.STOPPED`).
         callbacks: extra Keras callbacks (the benchmark scores the test set after each epoch).
 
     Raises:
@@ -262,7 +262,7 @@ def train(
     distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)
     test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, 10)
     test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
-    status = "diverged" if progress.diverged else "stopped" if progress.stopped else "completed"
+    status = RunStatus.DIVERGED if progress.diverged else RunStatus.STOPPED if progress.stopped else RunStatus.COMPLETED
     return TrainingResult(
         model=model,
         config=config,

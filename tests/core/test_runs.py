@@ -26,7 +26,7 @@ from core import runs
 from core.architectures import build_model
 from core.config import TrainingConfig
 from core.inference import predict_probabilities
-from core.progress import EpochMetrics
+from core.progress import EpochMetrics, RunStatus
 from core.runs import (
     ACTIVE_FILE,
     CONFIG_FILE,
@@ -64,7 +64,7 @@ def make_history(epochs: int, *, last_complete: bool = True) -> tuple[EpochMetri
 def make_result(
     architecture: str = "fast",
     *,
-    status: str = "completed",
+    status: RunStatus = RunStatus.COMPLETED,
     epochs: int = 2,
     seed: int = 0,
     history: tuple[EpochMetrics, ...] | None = None,
@@ -111,7 +111,7 @@ def entries(folder: Path) -> list[str]:
 
 
 def test_save_then_read_everything_back(store, runs_dir, sample_data):
-    result = make_result("fast", status="stopped", history=make_history(3, last_complete=False))
+    result = make_result("fast", status=RunStatus.STOPPED, history=make_history(3, last_complete=False))
     record = store.save(result)
 
     assert record.path == runs_dir / record.run_id
@@ -154,7 +154,7 @@ def test_a_new_store_on_the_same_folder_sees_the_runs(store, runs_dir):
 def test_non_finite_history_values_survive_the_round_trip(store):
     # A diverged run's history holds NaN and inf; listing and curves must still read it.
     history = (EpochMetrics(1, math.nan, 0.1, math.inf, 0.1, 1.0, False),)
-    record = store.save(make_result(status="diverged", history=history, epochs=1))
+    record = store.save(make_result(status=RunStatus.DIVERGED, history=history, epochs=1))
     (metrics,) = store.history(record.run_id)
     assert math.isnan(metrics.loss) and metrics.val_loss == math.inf
     assert store.get(record.run_id).status == "diverged"
@@ -320,7 +320,7 @@ def test_active_run_defaults_to_the_newest(store):
 
 def test_a_diverged_run_never_becomes_active_by_default(store):
     usable = store.save(make_result("seed"))
-    store.save(make_result("fast", status="diverged"))
+    store.save(make_result("fast", status=RunStatus.DIVERGED))
     assert store.active_run_id() == usable.run_id
 
 
@@ -459,7 +459,7 @@ def test_the_real_shipped_run_reads_and_loads(runs_dir):
     assert [record.run_id for record in store.list_runs()] == [SHIPPED_RUN_ID]
     assert store.active_run_id() == SHIPPED_RUN_ID
     record = store.get(SHIPPED_RUN_ID)
-    assert record.shipped and record.status == "completed"
+    assert record.shipped and record.status == "completed" and record.status is RunStatus.COMPLETED
     assert 0.9 < record.test_accuracy <= 1
     history = store.history(SHIPPED_RUN_ID)
     assert sum(metrics.complete for metrics in history) == record.epochs_completed
