@@ -81,7 +81,7 @@ def time_inference(repeats: int = 300) -> dict[str, Any]:
 
     def drawing_inputs() -> np.ndarray:
         """The drawing through the Predict page's preprocessing, timed with the model on every call."""
-        return np.stack([found.digit.model_input for found in segment_digits(drawing)])
+        return np.stack([found.preprocessed.model_input for found in segment_digits(drawing)])
 
     latencies = _latencies_ms(lambda: predict(drawing_inputs()), repeats)
     keras_latencies = _latencies_ms(lambda: predict_probabilities(model, drawing_inputs()), repeats)

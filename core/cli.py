@@ -168,7 +168,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in args.images:
         try:
             digits = segment_digits(decode_image(path.read_bytes(), name=path.name))
-            inputs.append((path, [digit.digit.model_input for digit in digits]))
+            inputs.append((path, [digit.preprocessed.model_input for digit in digits]))
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             print(f"error: {path}: {reason}", file=err)
