@@ -26,7 +26,7 @@ import numpy as np
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
-from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, unsure_threshold_for
+from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, not_sure_floor_for
 
 if TYPE_CHECKING:
     import keras
@@ -322,12 +322,12 @@ def confidences(model: keras.Model, report: BenchmarkReport) -> dict[str, np.nda
     return {name: predict_probabilities(model, inputs).max(axis=1) for name, inputs in sets.items()}
 
 
-def unsure_rates(confidence: dict[str, np.ndarray], threshold: float) -> dict[str, float]:
-    """Share of each set the app would answer "?" for (confidence under `threshold`).
+def not_sure_rates(confidence: dict[str, np.ndarray], not_sure_floor: float) -> dict[str, float]:
+    """Share of each set the app would answer "?" for (confidence under `not_sure_floor`).
 
     For real digits lower is better; for the non-digits (letters, shapes, scribbles) higher is.
     """
-    return {name: float(np.mean(values < threshold)) for name, values in confidence.items()}
+    return {name: float(np.mean(values < not_sure_floor)) for name, values in confidence.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -367,11 +367,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_class_lines("pendigits default", report.pendigits_default)))
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
-    threshold = unsure_threshold_for(model_path)
+    not_sure_floor = not_sure_floor_for(model_path)
     confidence = confidences(model, report)
-    unsure = unsure_rates(confidence, threshold)
-    for floor, rates in ((threshold, unsure), *((floor, unsure_rates(confidence, floor)) for floor in TRADE_OFF_FLOORS)):
-        label = "the run's floor" if floor == threshold else "a floor of"
+    rates_at_run_floor = not_sure_rates(confidence, not_sure_floor)
+    for floor, rates in (
+        (not_sure_floor, rates_at_run_floor),
+        *((floor, not_sure_rates(confidence, floor)) for floor in TRADE_OFF_FLOORS),
+    ):
+        label = "the run's floor" if floor == not_sure_floor else "a floor of"
         print(f"answered '?' with {label} {floor:.3f}: " + ", ".join(f"{name} {rate:.2%}" for name, rate in rates.items()))
     print(f"({elapsed:.0f} s)", file=sys.stderr)
 
@@ -389,8 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sets": [{**asdict(result), "accuracy": result.accuracy} for result in report.sets],
             "pendigits_default": report.pendigits_default,
             "semeion_photo": report.semeion_photo,
-            "unsure_threshold": threshold,
-            "unsure_rates": unsure,
+            "not_sure_floor": not_sure_floor,
+            "not_sure_rates": rates_at_run_floor,
         }
         text = json.dumps(document, indent=2)
         if args.json is not None:

@@ -177,10 +177,10 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         import numpy as np
 
         from core.numpy_model import load_predictor
-        from core.runs import unsure_threshold_for
+        from core.runs import not_sure_floor_for
         from core.uncertainty import judge
 
-        threshold = unsure_threshold_for(model_path)
+        not_sure_floor = not_sure_floor_for(model_path)
 
         try:
             predict = load_predictor(model_path)  # NumPy: no TensorFlow import for our architectures
@@ -194,7 +194,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for path, images in inputs:
             rows = probabilities[start : start + len(images)]  # (this image's digits, 10)
             start += len(images)
-            number = "".join(judge(row, threshold).label for row in rows)  # "?" where unsure
+            number = "".join(judge(row, not_sure_floor).label for row in rows)  # "?" where unsure
             # A number is only as certain as its least certain digit.
             print(f"{path}\t{number}\t{float(rows.max(axis=1).min()):.4f}", file=out, flush=True)
     return EXIT_FAILURE if failed else EXIT_OK

@@ -25,7 +25,7 @@ from core.inference import predict_probabilities, to_model_input
 from core.mnist_format import NUM_CLASSES
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.template_digits import with_template_digits
-from core.uncertainty import fit_unsure_threshold
+from core.uncertainty import fit_not_sure_floor
 
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
 # batches; a running mean this high means the weights blew up, even when batch norm keeps it finite.
@@ -49,7 +49,7 @@ class TrainingResult:
     duration_s: float
     status: RunStatus
     data_source: str
-    unsure_threshold: float  # confidence floor fitted on distorted copies of the validation digits
+    not_sure_floor: float  # fitted on distorted copies of the validation digits
     temperature: float  # calibration temperature fitted on the validation digits
 
 
@@ -272,6 +272,6 @@ def train(
         duration_s=duration,
         status=status,
         data_source=data.source,
-        unsure_threshold=fit_unsure_threshold(predict_probabilities(model, distorted_validation)),
+        not_sure_floor=fit_not_sure_floor(predict_probabilities(model, distorted_validation)),
         temperature=fit_temperature(validation_probabilities, split.y_validation),
     )

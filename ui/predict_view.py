@@ -56,7 +56,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     digits = segment_digits(image)
     batch = np.stack([found.preprocessed.model_input for found in digits])  # (k, 28, 28) float32
     probabilities = get_predictor(run.run_id)(batch)  # (k, 10)
-    verdicts = [judge(row, run.unsure_threshold) for row in probabilities]
+    verdicts = [judge(row, run.not_sure_floor) for row in probabilities]
     st.session_state[LAST_INPUT_KEY] = digits[0].preprocessed.model_input
     answer = "".join(verdict.label for verdict in verdicts)
     lowest = min(verdict.confidence for verdict in verdicts)

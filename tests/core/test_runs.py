@@ -44,6 +44,7 @@ from core.runs import (
     default_runs_dir,
 )
 from core.training import TrainingResult
+from core.uncertainty import DEFAULT_NOT_SURE_FLOOR
 
 
 def make_history(epochs: int, *, last_complete: bool = True) -> tuple[EpochMetrics, ...]:
@@ -81,7 +82,7 @@ def make_result(
         duration_s=12.5,
         status=status,
         data_source="sample",
-        unsure_threshold=0.61,
+        not_sure_floor=0.61,
         temperature=1.37,
     )
 
@@ -461,6 +462,7 @@ def test_the_real_shipped_run_reads_and_loads(runs_dir):
     record = store.get(SHIPPED_RUN_ID)
     assert record.shipped and record.status == "completed" and record.status is RunStatus.COMPLETED
     assert 0.9 < record.test_accuracy <= 1
+    assert record.not_sure_floor != DEFAULT_NOT_SURE_FLOOR  # the fitted floor, read from summary.json
     history = store.history(SHIPPED_RUN_ID)
     assert sum(metrics.complete for metrics in history) == record.epochs_completed
     probabilities = store.test_probabilities(SHIPPED_RUN_ID)
@@ -473,17 +475,24 @@ def test_the_real_shipped_run_reads_and_loads(runs_dir):
 
 def test_fitted_floor_and_temperature_round_trip_and_default_for_old_runs(store):
     record = store.save(make_result())
-    assert record.unsure_threshold == pytest.approx(0.61)
+    assert record.not_sure_floor == pytest.approx(0.61)
     assert record.temperature == pytest.approx(1.37)
     summary_path = record.path / "summary.json"
     summary = json.loads(summary_path.read_text())
-    del summary["unsure_threshold"], summary["temperature"]  # a run saved before either was fitted
+    del summary["not_sure_floor"], summary["temperature"]  # a run saved before either was fitted
     summary_path.write_text(json.dumps(summary))
-    from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
-
     old = store.get(record.run_id)
-    assert old.unsure_threshold == DEFAULT_UNSURE_THRESHOLD
+    assert old.not_sure_floor == DEFAULT_NOT_SURE_FLOOR
     assert old.temperature == 1.0  # no scaling
+
+
+def test_a_floor_saved_under_its_old_name_still_reads(store):
+    record = store.save(make_result())
+    summary_path = record.path / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary["unsure_threshold"] = summary.pop("not_sure_floor")  # as runs saved before the rename
+    summary_path.write_text(json.dumps(summary))
+    assert store.get(record.run_id).not_sure_floor == pytest.approx(0.61)
 
 
 def test_realworld_accuracy_reads_the_recorded_figures(store):
