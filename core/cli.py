@@ -7,6 +7,7 @@ progress and errors for people go to stderr. Bad input never prints a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from core.logging_setup import LOG_LEVEL_ENV_VAR, configure_logging
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 # TensorFlow's C++ start-up chatter would bury our output; set before anything imports it.
@@ -33,8 +35,13 @@ def _format_fields(**fields: object) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="Digit Lab: train and use MNIST CNNs.")
     commands = parser.add_subparsers(dest="command", required=True)
+    # On every command, so `-v` works after the command name too.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help=f"log debugging detail to stderr (default: ${LOG_LEVEL_ENV_VAR} or INFO)"
+    )
 
-    train = commands.add_parser("train", help="train an architecture and save it as a run")
+    train = commands.add_parser("train", parents=[common], help="train an architecture and save it as a run")
     train.add_argument(
         "--arch",
         default=DEFAULT_ARCHITECTURE,
@@ -57,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
     train.add_argument("--no-activate", action="store_true", help="do not make the new run the active model")
 
-    predict = commands.add_parser("predict", help="print the digits in each image, read as one number")
+    predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, read as one number")
     predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run)")
     predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
@@ -203,6 +210,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Runs one command and returns the process exit status (argparse exits 2 on usage errors)."""
     args = build_parser().parse_args(argv)
+    configure_logging(logging.DEBUG if args.verbose else None)
     if args.command == "train":
         return run_train(args, out, err)
     return run_predict(args, out, err)

@@ -6,6 +6,7 @@ Every source passes the same validation; each source skipped leaves its reason i
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import zipfile
 import zlib
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+
+logger = logging.getLogger(__name__)
 
 MNIST_ENV_VAR = "DIGIT_LAB_MNIST"
 SAMPLE_KEYWORD = "sample"  # $DIGIT_LAB_MNIST=sample chooses the bundled sample outright
@@ -341,6 +344,8 @@ def load_mnist(*, fallback_to_sample: bool = True, allow_download: bool = True) 
             location = str(cache_path) if cache_path.is_file() else call
             return _make_data(arrays, names, source="keras-download", location=location)
         except Exception as error:  # noqa: BLE001 - no network, no Keras, bad download: all mean "skip"
+            # The reason reaches the user through `problems`; the traceback, for a bug of ours, the log.
+            logger.debug("%s failed", call, exc_info=True)
             problems.append(f"Keras download: {call} failed ({type(error).__name__}: {error})")
     else:
         problems.append("Keras download: not attempted (allow_download=False)")

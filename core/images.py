@@ -7,9 +7,12 @@ that can be shown to the user as it is.
 from __future__ import annotations
 
 import io
+import logging
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 MAX_IMAGE_PIXELS = 40_000_000
 """Largest width x height decoded by default (a 40-megapixel photo).
@@ -103,6 +106,7 @@ def _apply_orientation(image: Image.Image) -> Image.Image:
         return ImageOps.exif_transpose(image)
     except Exception:
         # Broken EXIF metadata should not cost the user a picture whose pixels are fine.
+        logger.warning("Unreadable EXIF orientation; the picture is used as stored", exc_info=True)
         return image
 
 

@@ -1,23 +1,30 @@
 """A training job on a background thread, observed through immutable snapshots.
 
 One `TrainingJobs` per server: it refuses a second job while one runs, so two cores are never
-split between two trainings, and any number of viewers can poll the same job.
+split between two trainings, and any number of viewers can poll the same job. The trainer is a
+parameter, so tests drive the registry with a fake that trains nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.runs import RunStore
+
+if TYPE_CHECKING:
+    from core.training import TrainingResult
+
+logger = logging.getLogger(__name__)
 
 
 class JobState(StrEnum):
@@ -85,21 +92,65 @@ class JobSnapshot:
         return batches_left * self.config.batch_size / self.images_per_second
 
 
+class Trainer(Protocol):
+    """What a job calls on its thread: the signature of `core.training.train`."""
+
+    def __call__(
+        self,
+        config: TrainingConfig,
+        data: MnistData,
+        *,
+        on_batch: Callable[[BatchProgress], None],
+        on_epoch: Callable[[EpochMetrics], None],
+        should_stop: Callable[[], bool],
+    ) -> TrainingResult: ...
+
+
+def import_and_train(
+    config: TrainingConfig,
+    data: MnistData,
+    *,
+    on_batch: Callable[[BatchProgress], None],
+    on_epoch: Callable[[EpochMetrics], None],
+    should_stop: Callable[[], bool],
+) -> TrainingResult:
+    """`core.training.train`, imported when called so TensorFlow loads on the job's thread, not the page's."""
+    from core.training import train
+
+    return train(config, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop)
+
+
 class TrainingJobs:
     """Starts at most one training at a time and keeps the latest job's snapshot."""
 
-    def __init__(self, store: RunStore, load_data: Callable[[], MnistData]) -> None:
+    def __init__(
+        self, store: RunStore, load_data: Callable[[], MnistData], trainer: Trainer = import_and_train
+    ) -> None:
         self._store = store
         self._load_data = load_data
+        self._trainer = trainer
         self._lock = threading.Lock()
         self._snapshot: JobSnapshot | None = None
+        # Appended to per batch and copied into a snapshot only when a viewer asks: a tuple rebuilt
+        # on every batch would cost O(n²) over a long training.
+        self._batch_losses: list[float] = []
         self._stop = threading.Event()
         self._next_id = 1
+        self._thread: threading.Thread | None = None
 
     def snapshot(self) -> JobSnapshot | None:
         """The running job, or the last one to finish, or None before any."""
         with self._lock:
+            if self._snapshot is not None and len(self._snapshot.batch_losses) != len(self._batch_losses):
+                self._snapshot = dataclasses.replace(self._snapshot, batch_losses=tuple(self._batch_losses))
             return self._snapshot
+
+    def wait(self, timeout: float | None = None) -> JobSnapshot | None:
+        """Blocks until the latest job's thread ends, or `timeout` seconds pass; returns its snapshot."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.snapshot()
 
     def start(self, config: TrainingConfig) -> JobSnapshot:
         """Launches training on a daemon thread and returns its first snapshot.
@@ -114,9 +165,14 @@ class TrainingJobs:
                 raise JobBusyError("A training job is already running; watch it or stop it first.")
             self._stop.clear()
             self._snapshot = JobSnapshot(job_id=self._next_id, state=JobState.STARTING, config=config, started_at=time.time())
+            self._batch_losses = []
             self._next_id += 1
             snapshot = self._snapshot
-        threading.Thread(target=self._run, args=(config,), name=f"training-job-{snapshot.job_id}", daemon=True).start()
+            self._thread = threading.Thread(
+                target=self._run, args=(snapshot.job_id, config), name=f"training-job-{snapshot.job_id}", daemon=True
+            )
+        logger.info("Job %d started: %s", snapshot.job_id, config.to_dict())
+        self._thread.start()
         return snapshot
 
     def stop(self) -> None:
@@ -125,6 +181,7 @@ class TrainingJobs:
             if self._snapshot is not None and self._snapshot.state in (JobState.STARTING, JobState.RUNNING):
                 self._stop.set()
                 self._snapshot = dataclasses.replace(self._snapshot, state=JobState.STOPPING)
+                logger.info("Job %d asked to stop after its current batch", self._snapshot.job_id)
 
     def _update(self, **changes: object) -> None:
         with self._lock:
@@ -135,7 +192,7 @@ class TrainingJobs:
         with self._lock:
             assert self._snapshot is not None
             state = JobState.STOPPING if self._stop.is_set() else JobState.RUNNING
-            loss = progress.loss if math.isfinite(progress.loss) else float("nan")
+            self._batch_losses.append(progress.loss if math.isfinite(progress.loss) else float("nan"))
             self._snapshot = dataclasses.replace(
                 self._snapshot,
                 state=state,
@@ -144,7 +201,6 @@ class TrainingJobs:
                 batches_per_epoch=progress.batches_per_epoch,
                 images_per_second=progress.images_per_second,
                 elapsed_s=progress.elapsed_s,
-                batch_losses=self._snapshot.batch_losses + (loss,),
             )
 
     def _on_epoch(self, metrics: EpochMetrics) -> None:
@@ -152,24 +208,27 @@ class TrainingJobs:
             assert self._snapshot is not None
             self._snapshot = dataclasses.replace(self._snapshot, history=self._snapshot.history + (metrics,))
 
-    def _run(self, config: TrainingConfig) -> None:
+    def _run(self, job_id: int, config: TrainingConfig) -> None:
         """The worker thread: train, save atomically, activate. Never raises."""
         try:
-            from core.training import train  # TensorFlow loads on the worker, not the page.
-
-            result = train(
+            result = self._trainer(
                 config,
                 self._load_data(),
                 on_batch=self._on_batch,
                 on_epoch=self._on_epoch,
                 should_stop=self._stop.is_set,
             )
+            logger.info("Job %d finished training (%s) in %.1f s; saving", job_id, result.status, result.duration_s)
             self._update(state=JobState.SAVING)
             record = self._store.save(result)
             if result.status != RunStatus.DIVERGED:  # A model whose loss overflowed predicts nonsense.
                 self._store.set_active(record.run_id)
+                logger.info("Job %d saved run %s and made it active", job_id, record.run_id)
+            else:
+                logger.warning("Job %d diverged: saved run %s, not made active", job_id, record.run_id)
             self._update(
                 state=JobState.DONE, run_id=record.run_id, status=result.status, test_accuracy=result.test_accuracy
             )
-        except Exception as error:  # The thread is the last line: report, never crash silently.
+        except Exception as error:  # The thread is the last line: the page shows the message, the log the traceback.
+            logger.exception("Job %d failed", job_id)
             self._update(state=JobState.FAILED, error=f"{type(error).__name__}: {error}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ import numpy as np
 
 from core.calibration import softmax
 from core.inference import to_model_input
+
+logger = logging.getLogger(__name__)
 
 _WEIGHTED_LAYERS = {"Conv2D", "BatchNormalization", "Dense"}
 _SUPPORTED_LAYERS = _WEIGHTED_LAYERS | {"InputLayer", "Activation", "MaxPooling2D", "Dropout", "Flatten"}
@@ -198,7 +201,8 @@ def load_predictor(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     """
     try:
         return load_numpy_model(path).probabilities
-    except UnsupportedModelError:
+    except UnsupportedModelError as error:
+        logger.info("%s needs Keras (%s); loading TensorFlow", path, error)
         from core.inference import load_model, predict_probabilities  # imports TensorFlow
 
         model = load_model(path)

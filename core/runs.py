@@ -7,6 +7,7 @@ Listing runs never imports Keras; only loading a model does.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     import keras
 
     from core.training import TrainingResult
+
+logger = logging.getLogger(__name__)
 
 RUNS_ENV_VAR = "DIGIT_LAB_RUNS"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +176,8 @@ def not_sure_floor_for(model_path: Path) -> float:
     """The "not sure" floor saved with a model's run, or the default for a bare `.keras` file."""
     try:
         return read_run(model_path.parent).not_sure_floor
-    except ValueError:
+    except ValueError as error:
+        logger.debug("%s is not in a readable run folder (%s); default \"not sure\" floor", model_path, error)
         return DEFAULT_NOT_SURE_FLOOR
 
 
@@ -261,7 +265,8 @@ class RunStore:
         try:
             sets = _read_json(path)["sets"]
             return {str(item["name"]): float(item["accuracy"]) for item in sets}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError) as error:  # most runs were never measured
+            logger.debug("No real-handwriting figures for run %s (%s)", run_id, error)
             return {}
 
     def load_model(self, run_id: str) -> keras.Model:
@@ -291,8 +296,8 @@ class RunStore:
         try:
             chosen = _read_json(self.root / ACTIVE_FILE)["run_id"]
             return self.get(chosen).run_id
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        except (OSError, ValueError, KeyError, TypeError) as error:  # none chosen, or the chosen run deleted
+            logger.debug("No usable choice in %s (%s); falling back", ACTIVE_FILE, error)
         if self.shipped_dir is not None:
             return SHIPPED_RUN_ID
         usable = [run for run in self.list_runs() if run.status != RunStatus.DIVERGED]  # a NaN model answers nothing

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.data import MnistData, load_mnist
 from core.jobs import TrainingJobs
+from core.logging_setup import configure_logging
 from core import runs
 from core.runs import RunRecord, RunStore, default_runs_dir
 from ui.keras_session import keep_keras_session
@@ -20,6 +21,7 @@ from ui.keras_session import keep_keras_session
 # Every page imports this module before it touches Keras, so the reset is off before the TensorFlow
 # warm-up thread or a training job starts, whichever page the server first serves.
 keep_keras_session()
+configure_logging()  # once per server process: every page imports this module
 
 if TYPE_CHECKING:
     import keras

@@ -215,6 +215,15 @@ def test_predict_with_a_missing_model_file(images, tmp_path):
     assert "does not exist" in completed.stderr
 
 
+def test_verbose_logs_debugging_detail_to_stderr(images, tmp_path):
+    # A bare model file has no run beside it, so its "not sure" threshold is the default: a DEBUG line.
+    args = ("predict", "--model", tmp_path / "nothing.keras", images["png"])
+    quiet, verbose = run_cli(*args, runs_dir=tmp_path / "runs"), run_cli(*args, "-v", runs_dir=tmp_path / "runs")
+    assert quiet.returncode == verbose.returncode == EXIT_FAILURE
+    assert " DEBUG " not in quiet.stderr
+    assert " DEBUG core.runs: " in verbose.stderr
+
+
 # ----------------------------------------------------------------------------- usage errors
 
 
