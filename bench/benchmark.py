@@ -26,8 +26,8 @@ import numpy as np
 
 from bench.chromium import CHROMIUM_ARGS, require_chromium
 from bench.dev_data import PENDIGITS_FILE, PROJECT_ROOT, dev_data_file
+from core.recipes import RECIPES
 
-ARCHITECTURES = ("fast", "best", "seed")  # seed is the original project's recipe
 TARGET_ACCURACY = 0.99
 
 
@@ -81,7 +81,7 @@ def time_inference(pendigits: Path, repeats: int = 300) -> dict[str, Any]:
 
     def drawing_inputs() -> np.ndarray:
         """The drawing through the Predict page's preprocessing, timed with the model on every call."""
-        return np.stack([found.digit.model_input for found in segment_digits(drawing)])
+        return np.stack([found.preprocessed.model_input for found in segment_digits(drawing)])
 
     latencies = _latencies_ms(lambda: predict(drawing_inputs()), repeats)
     keras_latencies = _latencies_ms(lambda: predict_probabilities(model, drawing_inputs()), repeats)
@@ -218,7 +218,7 @@ def main() -> int:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-inference", action="store_true")
     parser.add_argument("--skip-app", action="store_true")
-    parser.add_argument("--architectures", nargs="+", default=list(ARCHITECTURES))
+    parser.add_argument("--architectures", nargs="+", default=list(RECIPES))
     parser.add_argument("--max-epochs", type=int, help="cap every recipe's epochs (quick runs)")
     parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "bench" / "results" / "benchmark.json")
     args = parser.parse_args()

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from core.architectures import ARCHITECTURES
 from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
-from core.jobs import JobBusyError
+from core.jobs import JobBusyError, JobState
+from core.progress import RunStatus
+from core.recipes import RECIPES
 from ui.charts import learning_curves
 from ui.resources import get_data, get_jobs
 from ui.sidebar import start_page
@@ -18,8 +19,8 @@ if data.is_sample:
 
 restore_form()
 with st.expander("Training recipe", expanded=True):
-    st.selectbox("Architecture", list(ARCHITECTURES), key="train_architecture", on_change=apply_recipe)
-    st.caption(ARCHITECTURES[st.session_state["train_architecture"]].description)
+    st.selectbox("Architecture", list(RECIPES), key="train_architecture", on_change=apply_recipe)
+    st.caption(RECIPES[st.session_state["train_architecture"]].description)
     left, middle, right = st.columns(3)
     left.number_input("Epochs", min_value=1, max_value=200, step=1, key="train_epochs")
     left.number_input("Batch size", min_value=1, max_value=8192, step=32, key="train_batch_size")
@@ -70,7 +71,7 @@ def draw_job(was_running: bool) -> None:
     st.progress(snapshot.overall_fraction, text=f"All epochs: {snapshot.overall_fraction:.0%}")
     if snapshot.is_running:
         # A callback runs before the rerun it triggers, so that rerun already shows "stopping".
-        st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == "stopping", help="Ends after the current batch and saves the run")
+        st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == JobState.STOPPING, help="Ends after the current batch and saves the run")
     last = snapshot.history[-1] if snapshot.history else None
     columns = st.columns(4)
     columns[0].metric("Epochs done", len(snapshot.history))
@@ -78,15 +79,15 @@ def draw_job(was_running: bool) -> None:
     columns[2].metric("Validation loss", f"{last.val_loss:.4f}" if last else "–")
     columns[3].metric("Elapsed", f"{snapshot.elapsed_s:.0f} s")
     st.plotly_chart(learning_curves(snapshot.history, snapshot.batch_losses, snapshot.batches_per_epoch), key="train_curves")
-    if snapshot.state == "done" and snapshot.status == "diverged":
+    if snapshot.state == JobState.DONE and snapshot.status == RunStatus.DIVERGED:
         st.warning(
             f"Training stopped: the loss became NaN, infinite or exploded, usually a learning rate too high for this optimizer. "
             f"The run was saved as **{snapshot.run_id}** (diverged) but not made active."
         )
-    elif snapshot.state == "done":
+    elif snapshot.state == JobState.DONE:
         st.success(f"Saved run **{snapshot.run_id}** ({snapshot.status}) and made it active: test accuracy {snapshot.test_accuracy:.2%}.")
         st.metric("Test accuracy", f"{snapshot.test_accuracy:.2%}")
-    elif snapshot.state == "failed":
+    elif snapshot.state == JobState.FAILED:
         st.error(f"Training failed: {snapshot.error}")
 
 

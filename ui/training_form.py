@@ -7,6 +7,7 @@ import dataclasses
 import streamlit as st
 
 from core.config import TrainingConfig
+from core.recipes import DEFAULT_ARCHITECTURE
 
 FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name != "validation_split")
 SAVED_KEY = "train_saved_form"
@@ -20,7 +21,7 @@ def _recipe(architecture: str) -> dict[str, object]:
 
 def restore_form() -> None:
     """Puts the remembered values back into the widgets Streamlit dropped on a page switch."""
-    saved = st.session_state.setdefault(SAVED_KEY, _recipe("fast"))
+    saved = st.session_state.setdefault(SAVED_KEY, _recipe(DEFAULT_ARCHITECTURE))
     for field in FORM_FIELDS:
         st.session_state.setdefault(f"train_{field}", saved[field])
 
