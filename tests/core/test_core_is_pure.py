@@ -60,7 +60,7 @@ def test_core_module_does_not_import_streamlit(path):
 def test_run_listing_modules_do_not_import_tensorflow_or_keras():
     code = (
         "import sys\n"
-        "import core.runs, core.config, core.progress, core.evaluation, core.data\n"
+        "import core.runs, core.config, core.progress, core.evaluation, core.data, core.job_files, core.job_trainer\n"
         "from core.runs import RunStore\n"
         "heavy = sorted(name for name in sys.modules if name.split('.')[0] in ('tensorflow', 'keras', 'streamlit'))\n"
         "print(heavy[:5])\n"
