@@ -55,27 +55,6 @@ left.image(image, width=140, caption=caption, clamp=True)
 left.metric("Prediction", int(probabilities.argmax()))
 right.plotly_chart(probability_bars(probabilities), key="fm_bars")
 
-st.subheader("Where the model looked")
-explained = st.selectbox(
-    "Explain the score of digit", range(10), index=int(probabilities.argmax()), key="fm_explained",
-    help="Pick another digit to ask 'why not a 7?'",
-)
-heat_column, saliency_column, neighbours_column = st.columns([1, 1, 2])
-heat_column.image(grad_cam_overlay(run.run_id, image, explained), caption=f"Grad-CAM for {explained}", width=200)
-saliency_column.image(
-    overlay(image, saliency(get_model(run.run_id), image, explained)), caption=f"saliency for {explained}", width=200
-)
-with neighbours_column:
-    features, pool = training_features(run.run_id)
-    query = embed(get_feature_model(run.run_id), image[np.newaxis])[0]  # (d,)
-    neighbours = nearest_neighbours(query, features, k=8)
-    st.caption("Nearest training images in the network's feature space")
-    st.image(
-        [data.x_train[pool[index]] for index in neighbours.indices],
-        caption=[f"label {data.y_train[pool[index]]}" for index in neighbours.indices],
-        width=56,
-    )
-
 for feature_map in feature_maps(get_feature_extractor(run.run_id), image):
     height, width, channels = feature_map.shape
     st.subheader(f"{feature_map.layer_name} · {height}×{width}×{channels}")

@@ -45,11 +45,6 @@ def get_jobs() -> TrainingJobs:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")
-def get_model(run_id: str) -> keras.Model:
-    return get_store().load_model(run_id)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading model…")
 def get_predictor(run_id: str) -> Callable[[np.ndarray], np.ndarray]:
     """Digits to probabilities for Predict: NumPy when it can, so a first drawing need not wait for TensorFlow."""
     return get_store().load_predictor(run_id)
@@ -62,16 +57,3 @@ def active_run() -> RunRecord | None:
     return store.get(run_id) if run_id is not None else None
 
 
-@st.cache_data(max_entries=8, show_spinner="Scoring the test set…")
-def test_probabilities(run_id: str, test_size: int) -> np.ndarray:
-    """(n_test, 10) probabilities of a run on the test set in use.
-
-    The stored predictions serve when they cover this test set; a run scored on the other data
-    (the shipped model on a server that only has the sample) is re-scored with its model.
-    """
-    stored = get_store().test_probabilities(run_id)
-    if len(stored) == test_size:
-        return stored
-    from core.inference import predict_probabilities
-
-    return predict_probabilities(get_model(run_id), get_data().x_test)

@@ -14,7 +14,6 @@ from ui.charts import probability_bars
 from ui.navigation import open_feature_maps_button
 from ui.resources import get_predictor
 
-LAST_INPUT_KEY = "predict_last_input"  # read by the Feature maps page
 BOX_COLOUR = (255, 127, 14)  # the app's accent orange, RGB
 
 

@@ -9,8 +9,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 FEATURE_MAPS_PAGE = "pages/4_Feature_maps.py"
-REQUEST_KEY = "feature_maps_request"
-"""Session key carrying what to open: a test-set index, or None for the last input on Predict."""
 
 
 def open_feature_maps_button(test_index: int | None, key: str, where: DeltaGenerator | None = None) -> None:

@@ -6,7 +6,8 @@ import dataclasses
 
 import streamlit as st
 
-from core.config import TrainingConfig
+from core.architectures import ARCHITECTURES
+from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 
 FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name != "validation_split")
 SAVED_KEY = "train_saved_form"
@@ -35,3 +36,27 @@ def apply_recipe() -> None:
     for field, value in _recipe(st.session_state["train_architecture"]).items():
         if field not in ("seed", "train_size"):
             st.session_state[f"train_{field}"] = value
+
+
+restore_form()
+with st.expander("Training recipe", expanded=True):
+    st.selectbox("Architecture", list(ARCHITECTURES), key="train_architecture", on_change=apply_recipe)
+    st.caption(ARCHITECTURES[st.session_state["train_architecture"]].description)
+    left, middle, right = st.columns(3)
+    left.number_input("Epochs", min_value=1, max_value=200, step=1, key="train_epochs")
+    left.number_input("Batch size", min_value=1, max_value=8192, step=32, key="train_batch_size")
+    middle.selectbox("Optimizer", OPTIMIZERS, key="train_optimizer")
+    middle.number_input("Learning rate", min_value=0.0, max_value=10.0, format="%.4f", step=0.001, key="train_learning_rate")
+    middle.selectbox("Schedule", SCHEDULES, key="train_schedule")
+    right.number_input(
+        "Training images (0 = all)", min_value=0, max_value=len(data.x_train), step=1000, key="train_train_size"
+    )
+    right.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="train_seed")
+    right.checkbox("Augmentation (rotate, slant, shift, zoom, bend, pen width)", key="train_augment")
+    right.checkbox(
+        "Add pen-drawn digits in European styles",
+        key="train_template_digits",
+        help="11% more training digits drawn from stroke templates: flagged 1s, crossed 7s, open 4s, curled 9s. "
+        "Reads European handwriting better; see the README's Real handwriting section for what it costs.",
+    )
+remember_form()
