@@ -5,19 +5,17 @@ import streamlit as st
 
 from core.evaluation import misclassified_indices
 from core.inference import predict_probabilities
-from core.embedding import embed, nearest_neighbours
-from core.explain import overlay, saliency
 from core.inspection import feature_maps, tile_channels
-from ui.charts import channel_mosaic, probability_bars, single_channel
-from ui.evaluation_view import active_probabilities
-from ui.insight_view import get_feature_model, grad_cam_overlay, training_features
-from ui.inspection_view import get_feature_extractor
-from ui.navigation import take_feature_maps_request
-from ui.predict_view import LAST_INPUT_KEY
-from ui.resources import get_data, get_model
-from ui.sidebar import start_page
+from ui.loaders.explainers import get_feature_extractor
+from ui.loaders.light import get_data
+from ui.loaders.model import active_probabilities, get_model
+from ui.session_keys import LAST_PREDICT_INPUT
+from ui.views.explanation import explanation_panel
+from ui.widgets.charts import channel_mosaic, probability_bars, single_channel
+from ui.widgets.navigation import take_feature_maps_request
+from ui.widgets.sidebar import require_active_run
 
-run = start_page("Feature maps", "🔬")
+run = require_active_run()
 
 data = get_data()
 SOURCES = ["Test image by index", "A misclassified test image", "Last drawing on Predict"]
@@ -43,7 +41,7 @@ elif source == SOURCES[1]:
     index = st.selectbox("Most confident mistakes", mistakes, key="fm_mistake")
     image, caption = data.x_test[index], f"test #{index}, true label {data.y_test[index]}"
 else:
-    image = st.session_state.get(LAST_INPUT_KEY)
+    image = st.session_state.get(LAST_PREDICT_INPUT)
     if image is None:
         st.info("Draw or upload a digit on the Predict page first; it will appear here.")
         st.stop()
@@ -54,6 +52,8 @@ left, right = st.columns([1, 3])
 left.image(image, width=140, caption=caption, clamp=True)
 left.metric("Prediction", int(probabilities.argmax()))
 right.plotly_chart(probability_bars(probabilities), key="fm_bars")
+
+explanation_panel(run.run_id, image, int(probabilities.argmax()))
 
 for feature_map in feature_maps(get_feature_extractor(run.run_id), image):
     height, width, channels = feature_map.shape

@@ -2,22 +2,19 @@
 
 import streamlit as st
 
-from ui.resources import get_data, get_store
-from ui.sidebar import render_sidebar
-from ui.warmup import start_tensorflow_warmup
+from ui.loaders.light import active_run, get_data, get_store
+from ui.loaders.warmup import start_tensorflow_warmup
+from ui.pages import HOME, PAGES
 
 PEN_SET = "pendigits canvas, width 18, fill 0.7 (default)"
 SCAN_SET = "semeion photo"
 
-# Emoji favicons: a ":material/…:" favicon is fetched from fonts.gstatic.com, and the app works offline.
-st.set_page_config(page_title="Digit Lab", page_icon="✍️", layout="wide")
-st.title("Digit Lab")
 st.write(
     "Train a convolutional network on MNIST's handwritten digits, watch it learn, see where and why "
     "it fails, and test it live by drawing a digit. Everything runs on this machine."
 )
 
-active = render_sidebar()
+active = active_run()
 data = get_data()
 
 data_column, model_column = st.columns(2)
@@ -54,6 +51,9 @@ st.subheader("Sample digits")
 st.image([data.x_test[index] for index in range(10)], caption=[f"label {data.y_test[index]}" for index in range(10)], width=64)
 
 st.subheader("Explore")
+for page in PAGES:
+    if page != HOME:
+        st.page_link(page.script, label=f"{page.title}: {page.summary}", icon=page.icon)
 
 # Last, after everything is drawn, so Home never waits: TensorFlow and the model load in the background.
 start_tensorflow_warmup()

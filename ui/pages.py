@@ -1,11 +1,41 @@
-pages = (
-    ("pages/1_Train.py", "Train", ":material/model_training:", "train an architecture and watch the curves live"),
-    ("pages/2_Misclassified.py", "Misclassified", ":material/error:", "browse the test images the model gets wrong"),
-    ("pages/3_Confusion_matrix.py", "Confusion matrix", ":material/grid_on:", "which digits are confused, per-class precision and recall"),
-    ("pages/4_Feature_maps.py", "Feature maps", ":material/biotech:", "what each convolution layer sees"),
-    ("pages/5_Predict.py", "Predict", ":material/brush:", "draw a digit or upload photos"),
-    ("pages/6_Runs.py", "Runs", ":material/folder_open:", "compare, activate, download or delete trained models"),
-    ("pages/7_Insight.py", "Insight", ":material/lightbulb:", "calibration, and the digits in the network's feature space"),
+"""Every page of Digit Lab, declared once: Home.py's navigation, Home's links and page buttons read `PAGES`.
+
+Page scripts live in app_pages/, not pages/: a pages/ folder beside Home.py turns on Streamlit's older
+automatic navigation, which runs a page without Home.py around it. A page's URL is its file name
+(app_pages/Train.py is served at /Train; Home, the default page, at /).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+APP_NAME = "Digit Lab"
+
+
+@dataclass(frozen=True)
+class AppPage:
+    """One page: its script, how navigation, the browser tab and Home's links name it."""
+
+    script: str  # relative to Home.py
+    title: str  # the navigation label; the browser tab reads "<title> · Digit Lab"
+    icon: str  # an emoji, also the tab's favicon: a ":material/…:" favicon is fetched from the internet
+    summary: str = ""  # what Home's link says the page is for
+    heading: str = ""  # the page's title, when it is not `title`
+
+
+HOME = AppPage("app_pages/Home.py", "Home", "✍️", heading=APP_NAME)
+TRAIN = AppPage("app_pages/Train.py", "Train", "🏋️", "train an architecture and watch the curves live")
+MISCLASSIFIED = AppPage(
+    "app_pages/Misclassified.py", "Misclassified", "❌", "browse the test images the model gets wrong",
+    heading="Misclassified test images",
 )
-for path, label, icon, help_text in pages:
-    st.page_link(path, label=f"{label}: {help_text}", icon=icon)
+CONFUSION_MATRIX = AppPage(
+    "app_pages/Confusion_matrix.py", "Confusion matrix", "🧮", "which digits are confused, per-class precision and recall"
+)
+FEATURE_MAPS = AppPage("app_pages/Feature_maps.py", "Feature maps", "🔬", "what each convolution layer sees")
+PREDICT = AppPage("app_pages/Predict.py", "Predict", "🎨", "draw a digit or upload photos")
+RUNS = AppPage("app_pages/Runs.py", "Runs", "🗂️", "compare, activate, download or delete trained models")
+INSIGHT = AppPage("app_pages/Insight.py", "Insight", "💡", "calibration, and the digits in the network's feature space")
+
+PAGES = (HOME, TRAIN, MISCLASSIFIED, CONFUSION_MATRIX, FEATURE_MAPS, PREDICT, RUNS, INSIGHT)
+"""In navigation order; the first is the default page."""

@@ -25,7 +25,7 @@ def test_the_predict_page_path_imports_no_tensorflow():
     """A first drawing must not wait for TensorFlow's import: Predict answers through NumPy."""
     code = (
         "import sys\n"
-        "import ui.predict_view, ui.sidebar, ui.navigation, core.images\n"
+        "import ui.pages, ui.views.prediction, ui.widgets.sidebar, ui.widgets.navigation, core.images\n"
         "print(sorted(name for name in ('tensorflow', 'keras') if name in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)

@@ -1,15 +1,15 @@
-"""Cached explanation machinery per run: Grad-CAM explainers and feature-space embeddings."""
+"""Cached per run, and TensorFlow-backed: Grad-CAM explainers, feature-map extractors, feature-space embeddings."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from core.embedding import Projection, build_feature_model, embed, pca, project
-from core.inspection import FeatureExtractor, build_feature_extractor
 from core.explain import Explainer, build_explainer, grad_cam, overlay
-from ui.resources import get_data, get_model
+from core.inspection import FeatureExtractor, build_feature_extractor
+from ui.loaders.light import get_data
+from ui.loaders.model import get_model
 
 NEIGHBOUR_POOL = 10_000  # training images searched for neighbours: enough for close matches, seconds to embed
 

@@ -1,12 +1,12 @@
-"""Server-wide cached objects (dataset, run store, job registry, models) and run-derived results.
+"""Server-wide cached objects that never need TensorFlow: dataset, run store, job registry, NumPy predictor.
 
-`cache_resource` for shared, read-only objects; `cache_data` for results keyed by run id.
-Nothing here imports TensorFlow at module level: pages that never load a model stay fast.
+`cache_resource` for shared, read-only objects. Neither this module nor what it calls imports TensorFlow
+(~3 s), so Home, Train, Runs and Predict load fast; the Keras-backed loaders are `model` and `explainers`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import streamlit as st
@@ -18,13 +18,10 @@ from core import runs
 from core.runs import RunRecord, RunStore, default_runs_dir
 from ui.keras_session import keep_keras_session
 
-# Every page imports this module before it touches Keras, so the reset is off before the TensorFlow
-# warm-up thread or a training job starts, whichever page the server first serves.
+# Home.py imports this module (through the sidebar) before it runs any page, so the reset is off before
+# the TensorFlow warm-up thread or a training job starts, whichever page the server first serves.
 keep_keras_session()
 configure_logging()  # once per server process: every page imports this module
-
-if TYPE_CHECKING:
-    import keras
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")
@@ -55,5 +52,3 @@ def active_run() -> RunRecord | None:
     store = get_store()
     run_id = store.active_run_id()
     return store.get(run_id) if run_id is not None else None
-
-

@@ -1,12 +1,22 @@
+"""A run's Keras model and its scores on the test set in use, cached per run.
+
+TensorFlow loads on the first call, not on import: the analysis pages read stored test predictions
+and only re-score (through Keras) a run that was scored on other data.
+"""
+
 from __future__ import annotations
-from typing import TYPE_CHECKING, Callable
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
+
+from core.evaluation import confusion_matrix
+from core.runs import RunRecord
+from ui.loaders.light import get_data, get_store
+
 if TYPE_CHECKING:
     import keras
-from core.evaluation import class_metrics, confusion_matrix
-from core.runs import RunRecord
-from ui.resources import get_data, test_probabilities
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")
@@ -38,5 +48,3 @@ def active_probabilities(run: RunRecord) -> np.ndarray:
 def run_confusion(run_id: str, probabilities: np.ndarray, true_labels: np.ndarray) -> np.ndarray:
     """The (10, 10) confusion matrix of one run, computed once per run."""
     return confusion_matrix(true_labels, probabilities.argmax(axis=1))
-
-

@@ -1,10 +1,16 @@
+"""The Train page's live view of the latest job: a fragment that polls the job registry every second while it runs."""
+
+from __future__ import annotations
+
 import streamlit as st
-from ui.charts import learning_curves
-from ui.resources import get_data, get_jobs
+
+from ui.loaders.light import get_jobs
+from ui.widgets.charts import learning_curves
 
 
 def draw_job(was_running: bool) -> None:
     """The live view of the latest job; reruns the whole page once when it finishes."""
+    jobs = get_jobs()
     snapshot = jobs.snapshot()
     if snapshot is None:
         st.caption("No training yet on this server.")
@@ -40,3 +46,10 @@ def draw_job(was_running: bool) -> None:
         st.metric("Test accuracy", f"{snapshot.test_accuracy:.2%}")
     elif snapshot.state == "failed":
         st.error(f"Training failed: {snapshot.error}")
+
+
+def watch_job() -> None:
+    """Draws the latest job, redrawn every second while it runs (the rest of the page stays still)."""
+    snapshot = get_jobs().snapshot()
+    running = snapshot is not None and snapshot.is_running
+    st.fragment(draw_job, run_every=1.0 if running else None)(running)

@@ -1,4 +1,4 @@
-"""Cached evaluation of the active run and the digit-grid widget the analysis pages share."""
+"""Test-set results as the analysis pages show them: the per-class and mistakes tables, a grid of digits, a pager."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.evaluation import class_metrics, confusion_matrix
-from core.runs import RunRecord
-from ui.resources import get_data, test_probabilities
+from core.evaluation import class_metrics
 
 
 def class_metrics_table(matrix: np.ndarray) -> pd.DataFrame:
