@@ -9,10 +9,12 @@ import streamlit as st
 from ui.pages import APP_NAME, HOME, PAGES
 from ui.widgets.sidebar import render_sidebar
 
-registered = {page: st.Page(page.script, title=page.title, icon=page.icon, default=page == HOME) for page in PAGES}
+# Titles only in the navigation: st.navigation also makes a page's icon the tab's favicon, and a
+# Material icon would be fetched from the internet (the app works offline).
+registered = {page: st.Page(page.script, title=page.title, default=page == HOME) for page in PAGES}
 chosen = st.navigation(list(registered.values()))
 page = next(page for page, streamlit_page in registered.items() if streamlit_page is chosen)
-st.set_page_config(page_title=APP_NAME if page == HOME else f"{page.title} · {APP_NAME}", page_icon=page.icon, layout="wide")
+st.set_page_config(page_title=APP_NAME if page == HOME else f"{page.title} · {APP_NAME}", page_icon=page.favicon, layout="wide")
 st.title(page.heading or page.title)
 render_sidebar()
 chosen.run()

@@ -14,28 +14,39 @@ APP_NAME = "Digit Lab"
 
 @dataclass(frozen=True)
 class AppPage:
-    """One page: its script, how navigation, the browser tab and Home's links name it."""
+    """One page: its script, and how navigation, the browser tab and Home's links show it."""
 
     script: str  # relative to Home.py
     title: str  # the navigation label; the browser tab reads "<title> · Digit Lab"
-    icon: str  # an emoji, also the tab's favicon: a ":material/…:" favicon is fetched from the internet
+    favicon: str  # an emoji: a ":material/…:" favicon is fetched from the internet, and the app works offline
+    icon: str = ""  # the Material icon beside Home's link to the page
     summary: str = ""  # what Home's link says the page is for
     heading: str = ""  # the page's title, when it is not `title`
 
 
 HOME = AppPage("app_pages/Home.py", "Home", "✍️", heading=APP_NAME)
-TRAIN = AppPage("app_pages/Train.py", "Train", "🏋️", "train an architecture and watch the curves live")
+TRAIN = AppPage(
+    "app_pages/Train.py", "Train", "🏋️", ":material/model_training:", "train an architecture and watch the curves live"
+)
 MISCLASSIFIED = AppPage(
-    "app_pages/Misclassified.py", "Misclassified", "❌", "browse the test images the model gets wrong",
+    "app_pages/Misclassified.py", "Misclassified", "❌", ":material/error:", "browse the test images the model gets wrong",
     heading="Misclassified test images",
 )
 CONFUSION_MATRIX = AppPage(
-    "app_pages/Confusion_matrix.py", "Confusion matrix", "🧮", "which digits are confused, per-class precision and recall"
+    "app_pages/Confusion_matrix.py", "Confusion matrix", "🧮", ":material/grid_on:",
+    "which digits are confused, per-class precision and recall",
 )
-FEATURE_MAPS = AppPage("app_pages/Feature_maps.py", "Feature maps", "🔬", "what each convolution layer sees")
-PREDICT = AppPage("app_pages/Predict.py", "Predict", "🎨", "draw a digit or upload photos")
-RUNS = AppPage("app_pages/Runs.py", "Runs", "🗂️", "compare, activate, download or delete trained models")
-INSIGHT = AppPage("app_pages/Insight.py", "Insight", "💡", "calibration, and the digits in the network's feature space")
+FEATURE_MAPS = AppPage(
+    "app_pages/Feature_maps.py", "Feature maps", "🔬", ":material/biotech:", "what each convolution layer sees"
+)
+PREDICT = AppPage("app_pages/Predict.py", "Predict", "🎨", ":material/brush:", "draw a digit or upload photos")
+RUNS = AppPage(
+    "app_pages/Runs.py", "Runs", "🗂️", ":material/folder_open:", "compare, activate, download or delete trained models"
+)
+INSIGHT = AppPage(
+    "app_pages/Insight.py", "Insight", "💡", ":material/lightbulb:",
+    "calibration, and the digits in the network's feature space",
+)
 
 PAGES = (HOME, TRAIN, MISCLASSIFIED, CONFUSION_MATRIX, FEATURE_MAPS, PREDICT, RUNS, INSIGHT)
 """In navigation order; the first is the default page."""
