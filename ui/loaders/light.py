@@ -1,7 +1,8 @@
 """Server-wide cached objects that never need TensorFlow: dataset, run store, job registry, NumPy predictor.
 
-`cache_resource` for shared, read-only objects. Neither this module nor what it calls imports TensorFlow
-(~3 s), so Home, Train, Runs and Predict load fast; the Keras-backed loaders are `model` and `explainers`.
+`cache_resource` for shared, read-only objects. Nothing here imports TensorFlow (~3 s), loaded or called
+(a training job does, on its own thread), so a page that shows no model's insides loads fast; the
+Keras-backed loaders are `model` and `explainers`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from core import runs
 from core.runs import RunRecord, RunStore, default_runs_dir
 from ui.keras_session import keep_keras_session
 
-# Home.py imports this module (through the sidebar) before it runs any page, so the reset is off before
-# the TensorFlow warm-up thread or a training job starts, whichever page the server first serves.
+# Home.py imports this module (through the sidebar) before it runs any page, so the Keras reset is off
+# before the TensorFlow warm-up thread or a training job starts, whichever page the server first serves.
 keep_keras_session()
-configure_logging()  # once per server process: every page imports this module
+configure_logging()  # once per server process, before any page runs
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")

@@ -1,4 +1,4 @@
-"""Buttons that open another page: Feature maps on a given digit, and the request it leaves for that page.
+"""Opening Feature maps from another page: the button, and the request it leaves for that page.
 
 Kept apart from the Feature maps machinery so pages that only link to it never import TensorFlow.
 """
