@@ -3,7 +3,8 @@
     python -m bench.benchmark [--skip-training] [--skip-app] [--max-epochs N] [--json PATH]
 
 Prints a markdown table and writes every figure as JSON (default bench/results/benchmark.json).
-Needs full MNIST ($DIGIT_LAB_MNIST) and, for the app figures, Chromium at /usr/bin/chromium.
+Needs full MNIST ($DIGIT_LAB_MNIST), the pendigits file of the development data ($DIGIT_LAB_DEV_DATA, see
+bench/dev_data.py) for the inference figures and, for the app figures, Debian's Chromium.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from bench.chromium import CHROMIUM_ARGS, require_chromium
+from bench.dev_data import PENDIGITS_FILE, PROJECT_ROOT, dev_data_file
+from core.recipes import RECIPES
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PENDIGITS = PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-orig.tra"
-ARCHITECTURES = ("fast", "best", "seed")  # seed is the original project's recipe
 TARGET_ACCURACY = 0.99
 
 
@@ -49,11 +49,11 @@ def time_training(architecture: str, max_epochs: int | None) -> dict[str, Any]:
 # ---- inference -----------------------------------------------------------------------------
 
 
-def canvas_drawing() -> np.ndarray:
-    """A real pen-tablet digit rasterised as the canvas would send it, (280, 280, 4) uint8."""
+def canvas_drawing(pendigits: Path) -> np.ndarray:
+    """A real pen-tablet digit (the file's first) rasterised as the canvas would send it, (280, 280, 4) uint8."""
     from bench.handwriting import parse_pendigits, rasterise_pen_digit
 
-    return rasterise_pen_digit(parse_pendigits(PENDIGITS)[0])
+    return rasterise_pen_digit(parse_pendigits(pendigits)[0])
 
 
 def _latencies_ms(answer: Callable[[], object], repeats: int) -> list[float]:
@@ -67,21 +67,21 @@ def _latencies_ms(answer: Callable[[], object], repeats: int) -> list[float]:
     return latencies
 
 
-def time_inference(repeats: int = 300) -> dict[str, Any]:
-    """Latency of the Predict page's path for one drawing, and batched test-set throughput."""
+def time_inference(pendigits: Path, repeats: int = 300) -> dict[str, Any]:
+    """Latency of the Predict page's path for one drawing from `pendigits`, and batched test-set throughput."""
     from core.data import load_mnist
     from core.inference import load_model, predict_probabilities
     from core.numpy_model import load_predictor
     from core.runs import MODEL_FILE, SHIPPED_RUN_DIR
     from core.segmentation import segment_digits
 
-    drawing = canvas_drawing()
+    drawing = canvas_drawing(pendigits)
     predict = load_predictor(SHIPPED_RUN_DIR / MODEL_FILE)  # what Predict and the CLI use
     model = load_model(SHIPPED_RUN_DIR / MODEL_FILE)  # Keras, for comparison and for evaluation
 
     def drawing_inputs() -> np.ndarray:
         """The drawing through the Predict page's preprocessing, timed with the model on every call."""
-        return np.stack([found.digit.model_input for found in segment_digits(drawing)])
+        return np.stack([found.preprocessed.model_input for found in segment_digits(drawing)])
 
     latencies = _latencies_ms(lambda: predict(drawing_inputs()), repeats)
     keras_latencies = _latencies_ms(lambda: predict_probabilities(model, drawing_inputs()), repeats)
@@ -120,7 +120,7 @@ def wait_for_health(url: str, timeout_s: float = 60) -> None:
     raise TimeoutError("the Streamlit server never answered its health check")
 
 
-def time_app(tmp_runs: Path) -> dict[str, Any]:
+def time_app(tmp_runs: Path, chromium: Path) -> dict[str, Any]:
     """Server start → health → Home rendered → first Predict answer, in a real Chromium."""
     from playwright.sync_api import expect, sync_playwright
 
@@ -128,7 +128,7 @@ def time_app(tmp_runs: Path) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DIGIT_LAB_RUNS": str(tmp_runs)}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         started = time.perf_counter()
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", f"--server.port={port}", "--server.headless=true"],
@@ -218,10 +218,16 @@ def main() -> int:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-inference", action="store_true")
     parser.add_argument("--skip-app", action="store_true")
-    parser.add_argument("--architectures", nargs="+", default=list(ARCHITECTURES))
+    parser.add_argument("--architectures", nargs="+", default=list(RECIPES))
     parser.add_argument("--max-epochs", type=int, help="cap every recipe's epochs (quick runs)")
     parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "bench" / "results" / "benchmark.json")
     args = parser.parse_args()
+    try:  # before any training, which takes minutes
+        pendigits = None if args.skip_inference else dev_data_file(PENDIGITS_FILE)
+        chromium = None if args.skip_app else require_chromium()
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
     results: dict[str, Any] = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -235,13 +241,13 @@ def main() -> int:
             results["training"][architecture] = time_training(architecture, args.max_epochs)
     if not args.skip_inference:
         print("inference…", file=sys.stderr, flush=True)
-        results["inference"] = time_inference()
+        results["inference"] = time_inference(pendigits)
     if not args.skip_app:
         print("app start-up…", file=sys.stderr, flush=True)
         import tempfile
 
         with tempfile.TemporaryDirectory() as runs:
-            results["app"] = time_app(Path(runs))
+            results["app"] = time_app(Path(runs), chromium)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
     print(markdown_report(results))

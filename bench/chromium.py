@@ -1,12 +1,15 @@
-"""Debian's Chromium, launched the one way that works on a machine with no internet.
+"""Debian's Chromium, found on the PATH and launched the one way that works on a machine with no internet.
 
 Shared by the benchmark and the browser tests. Without the background-networking flags Chromium
 keeps trying to reach Google's services and logs refused connections; browsers are never downloaded.
 """
 
+from __future__ import annotations
+
+import shutil
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = "Chromium is not on the PATH: install Debian's package with `sudo apt-get install chromium`."
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -16,3 +19,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def find_chromium() -> Path | None:
+    """The `chromium` executable on the PATH (from Debian's `chromium` package), or None."""
+    found = shutil.which("chromium")
+    return Path(found) if found else None
+
+
+def require_chromium() -> Path:
+    """The `chromium` executable on the PATH.
+
+    Raises:
+        FileNotFoundError: there is none; the message says how to install it.
+    """
+    chromium = find_chromium()
+    if chromium is None:
+        raise FileNotFoundError(CHROMIUM_MISSING)
+    return chromium

@@ -20,9 +20,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
+from bench.dev_data import PENDIGITS_FILE, dev_data_file
 from bench.handwriting import parse_pendigits
-from bench.realworld import (DEFAULT_FILL, DEFAULT_STROKE_WIDTH, PENDIGITS_FILE, pen_canvases, prepare,
-                             top_confusions)
+from bench.realworld import DEFAULT_FILL, DEFAULT_STROKE_WIDTH, pen_canvases, prepare, top_confusions
 from core.data import load_mnist
 from core.numpy_model import load_predictor
 from core.runs import default_runs_dir, model_file_to_use
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         predict = load_predictor(model_file_to_use(args.model, default_runs_dir()))
         mnist = load_mnist(allow_download=False)
-        digits = parse_pendigits(PENDIGITS_FILE)
+        digits = parse_pendigits(dev_data_file(PENDIGITS_FILE))
         labels = np.array([digit.label for digit in digits])
         inputs = prepare(pen_canvases(digits, DEFAULT_STROKE_WIDTH, DEFAULT_FILL), len(digits)).recipe
         predictions = predict(inputs).argmax(axis=1)

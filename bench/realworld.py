@@ -1,7 +1,8 @@
 """How well a trained model reads real handwriting: pendigits as canvas drawings, Semeion as photos.
 
-Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. The datasets are
-for measuring only: nothing here trains on them or tunes anything on their labels.
+Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. The datasets come
+from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing here trains on them or
+tunes anything on their labels.
 """
 
 from __future__ import annotations
@@ -23,16 +24,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2
 import numpy as np
 
+from bench.dev_data import PENDIGITS_FILE, PROJECT_ROOT, SEMEION_FILE, dev_data_file
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
-from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, unsure_threshold_for
+from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, not_sure_floor_for
 
 if TYPE_CHECKING:
     import keras
-
-DATA_DIR = Path("/work/shared/data")
-PENDIGITS_FILE = DATA_DIR / "pendigits" / "pendigits-orig.tra"
-SEMEION_FILE = DATA_DIR / "semeion" / "semeion.data"
 
 DEFAULT_STROKE_WIDTH = 18
 DEFAULT_FILL = 0.7
@@ -107,7 +106,7 @@ def plain_resize(image: np.ndarray) -> np.ndarray:
         `(28, 28)` float32 in [0, 1].
     """
     bright = normalise_polarity(to_grayscale(image))  # (H, W) uint8, ink bright
-    return cv2.resize(bright, (28, 28), interpolation=cv2.INTER_AREA).astype(np.float32) / np.float32(255.0)
+    return cv2.resize(bright, (IMAGE_SIDE, IMAGE_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32) / np.float32(255.0)
 
 
 def prepare(images: Iterable[np.ndarray], count: int, *, with_plain: bool = False) -> Inputs:
@@ -123,8 +122,8 @@ def prepare(images: Iterable[np.ndarray], count: int, *, with_plain: bool = Fals
     Raises:
         ValueError: `images` yields a different number of pictures than `count`.
     """
-    recipe = np.zeros((count, 28, 28), np.float32)
-    plain = np.zeros((count, 28, 28), np.float32) if with_plain else None
+    recipe = np.zeros((count, IMAGE_SIDE, IMAGE_SIDE), np.float32)
+    plain = np.zeros((count, IMAGE_SIDE, IMAGE_SIDE), np.float32) if with_plain else None
     no_ink = np.zeros(count, bool)
     index = -1
     for index, image in enumerate(images):
@@ -179,13 +178,13 @@ def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray
         `(rows * (28 * zoom + 14), columns * 28 * zoom)` uint8 grey; an empty `(0, width)` image if none failed.
     """
     wrong = np.flatnonzero(labels != predictions)
-    by_class = [list(wrong[labels[wrong] == label]) for label in range(10)]
+    by_class = [list(wrong[labels[wrong] == label]) for label in range(NUM_CLASSES)]
     picked: list[int] = []
     while len(picked) < count and any(by_class):
         for queue in by_class:
             if queue and len(picked) < count:
                 picked.append(queue.pop(0))
-    side, caption = 28 * zoom, 14
+    side, caption = IMAGE_SIDE * zoom, 14
     rows = -(-len(picked) // columns)
     grid = np.zeros((rows * (side + caption), columns * side), np.uint8)
     for slot, index in enumerate(picked):
@@ -237,9 +236,10 @@ def run_benchmark(model: keras.Model, *, limit: int | None = None,
 
     Raises:
         ValueError: a dataset file is malformed.
+        FileNotFoundError: a dataset file is missing (the message names it and $DIGIT_LAB_DEV_DATA).
         OSError: a dataset file cannot be read.
     """
-    pen_all = parse_pendigits(PENDIGITS_FILE)
+    pen_all = parse_pendigits(dev_data_file(PENDIGITS_FILE))
     pen_digits = [pen_all[i] for i in balanced_subset(np.array([digit.label for digit in pen_all]), limit)]
     pen_labels = np.array([digit.label for digit in pen_digits])  # (n,)
     default = (DEFAULT_STROKE_WIDTH, DEFAULT_FILL)
@@ -269,7 +269,7 @@ def run_benchmark(model: keras.Model, *, limit: int | None = None,
         log(f"pendigits width {width} fill {fill}: {result.accuracy:.2%} ({time.perf_counter() - started:.1f} s)")
 
     started = time.perf_counter()
-    bitmaps, semeion_labels_all = parse_semeion(SEMEION_FILE)
+    bitmaps, semeion_labels_all = parse_semeion(dev_data_file(SEMEION_FILE))
     chosen = balanced_subset(semeion_labels_all, limit)
     semeion_labels = semeion_labels_all[chosen].astype(np.int64)  # (m,)
     # Seeding by the digit's row in the file gives each digit the same photo with or without --limit.
@@ -321,12 +321,18 @@ def confidences(model: keras.Model, report: BenchmarkReport) -> dict[str, np.nda
     return {name: predict_probabilities(model, inputs).max(axis=1) for name, inputs in sets.items()}
 
 
-def unsure_rates(confidence: dict[str, np.ndarray], threshold: float) -> dict[str, float]:
-    """Share of each set the app would answer "?" for (confidence under `threshold`).
+def not_sure_rates(confidence: dict[str, np.ndarray], not_sure_floor: float) -> dict[str, float]:
+    """Share of each set the app would answer "?" for (confidence under `not_sure_floor`).
 
     For real digits lower is better; for the non-digits (letters, shapes, scribbles) higher is.
     """
-    return {name: float(np.mean(values < threshold)) for name, values in confidence.items()}
+    return {name: float(np.mean(values < not_sure_floor)) for name, values in confidence.items()}
+
+
+def project_relative(path: Path) -> str:
+    """`path` relative to the project when it lies inside it, so a recorded file names no machine's folders."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(resolved)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -366,11 +372,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_class_lines("pendigits default", report.pendigits_default)))
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
-    threshold = unsure_threshold_for(model_path)
+    not_sure_floor = not_sure_floor_for(model_path)
     confidence = confidences(model, report)
-    unsure = unsure_rates(confidence, threshold)
-    for floor, rates in ((threshold, unsure), *((floor, unsure_rates(confidence, floor)) for floor in TRADE_OFF_FLOORS)):
-        label = "the run's floor" if floor == threshold else "a floor of"
+    rates_at_run_floor = not_sure_rates(confidence, not_sure_floor)
+    for floor, rates in (
+        (not_sure_floor, rates_at_run_floor),
+        *((floor, not_sure_rates(confidence, floor)) for floor in TRADE_OFF_FLOORS),
+    ):
+        label = "the run's floor" if floor == not_sure_floor else "a floor of"
         print(f"answered '?' with {label} {floor:.3f}: " + ", ".join(f"{name} {rate:.2%}" for name, rate in rates.items()))
     print(f"({elapsed:.0f} s)", file=sys.stderr)
 
@@ -382,14 +391,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         document = {
             "command": command,
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "model": str(model_path.resolve()),
+            "model": project_relative(model_path),
             "limit": args.limit,
             "seconds": round(elapsed, 1),
             "sets": [{**asdict(result), "accuracy": result.accuracy} for result in report.sets],
             "pendigits_default": report.pendigits_default,
             "semeion_photo": report.semeion_photo,
-            "unsure_threshold": threshold,
-            "unsure_rates": unsure,
+            "not_sure_floor": not_sure_floor,
+            "not_sure_rates": rates_at_run_floor,
         }
         text = json.dumps(document, indent=2)
         if args.json is not None:

@@ -22,7 +22,7 @@ import numpy as np
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bench.benchmark import PROJECT_ROOT, free_port, wait_for_health
-from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from bench.chromium import CHROMIUM_ARGS, require_chromium
 from core.data import load_sample
 
 UPLOADS_PER_BATCH = 10
@@ -94,7 +94,7 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(require_chromium()), args=CHROMIUM_ARGS)
         try:
             wait_for_health(url)
             page = browser.new_page()

@@ -1,37 +1,25 @@
 """CNN architectures by name, each a Functional Keras model with named layers.
 
 `seed` is the original project's network; the others trade its slowness for speed or accuracy.
+Their training recipes live in `core.recipes`, which loads without Keras.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import keras
 from keras import layers
 
-NUM_CLASSES = 10
-INPUT_SHAPE = (28, 28, 1)
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.recipes import get_recipe
 
-
-@dataclass(frozen=True)
-class Architecture:
-    """A named network plus the training recipe it was designed for."""
-
-    name: str
-    description: str
-    build: Callable[[], keras.Model]
-    optimizer: str
-    learning_rate: float
-    batch_size: int
-    epochs: int
-    augment: bool
-    schedule: str  # "constant" or "one-cycle"
+CLASSIFIER_LAYER = "probabilities"
+"""The final Dense softmax layer of every architecture: Grad-CAM and the embedding start from it."""
 
 
 def _inputs() -> keras.KerasTensor:
-    return keras.Input(shape=INPUT_SHAPE, name="image")
+    return keras.Input(shape=(IMAGE_SIDE, IMAGE_SIDE, 1), name="image")
 
 
 def build_seed() -> keras.Model:
@@ -44,7 +32,7 @@ def build_seed() -> keras.Model:
     x = layers.Flatten(name="flatten")(x)  # (9216,)
     x = layers.Dense(256, activation="relu", name="dense")(x)
     x = layers.Dropout(0.5, name="dropout2")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name=CLASSIFIER_LAYER)(x)
     return keras.Model(inputs, outputs, name="seed")
 
 
@@ -70,7 +58,7 @@ def build_fast() -> keras.Model:
     x = layers.MaxPooling2D(2, name="pool2")(x)  # (7, 7, 32)
     x = _conv_block(x, 64, 3, "conv3")  # (7, 7, 64)
     x = layers.Flatten(name="flatten")(x)  # (3136,)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name=CLASSIFIER_LAYER)(x)
     return keras.Model(inputs, outputs, name="fast")
 
 
@@ -88,61 +76,18 @@ def build_best() -> keras.Model:
     x = layers.BatchNormalization(momentum=0.9, name="dense_bn")(x)
     x = layers.Activation("relu", name="dense_relu")(x)
     x = layers.Dropout(0.4, name="dropout")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name=CLASSIFIER_LAYER)(x)
     return keras.Model(inputs, outputs, name="best")
 
 
-ARCHITECTURES: dict[str, Architecture] = {
-    architecture.name: architecture
-    for architecture in (
-        Architecture(
-            name="fast",
-            description="Small batch-normalised CNN, Adam with a one-cycle schedule: ~99% in two epochs.",
-            build=build_fast,
-            optimizer="adam",
-            learning_rate=0.01,
-            batch_size=256,
-            epochs=2,
-            augment=False,
-            schedule="one-cycle",
-        ),
-        Architecture(
-            name="best",
-            description="Wider CNN trained with augmentation: highest accuracy (~99.5%) in about five minutes.",
-            build=build_best,
-            optimizer="adam",
-            learning_rate=0.005,
-            batch_size=128,
-            # Measured here: 99.54% MNIST test after these 8 epochs, ~5 minutes on two cores.
-            epochs=8,
-            augment=True,
-            schedule="one-cycle",
-        ),
-        Architecture(
-            name="seed",
-            description="The original project's CNN (2 conv, max-pool, 2 dropout, dense 256), Adadelta.",
-            build=build_seed,
-            optimizer="adadelta",
-            # Keras 3's default of 0.001 barely moves (~68% after 3 epochs); Keras 1 used 1.0.
-            learning_rate=1.0,
-            batch_size=128,
-            epochs=10,
-            augment=False,
-            schedule="constant",
-        ),
-    )
-}
-DEFAULT_ARCHITECTURE = "fast"
+BUILDERS: dict[str, Callable[[], keras.Model]] = {"fast": build_fast, "best": build_best, "seed": build_seed}
 
 
-def get_architecture(name: str) -> Architecture:
-    """Looks up an architecture by name.
+def build_model(name: str) -> keras.Model:
+    """A freshly initialised model of the named architecture.
 
     Raises:
-        ValueError: the name is not one of `ARCHITECTURES`.
+        ValueError: the name is not one of `core.recipes.RECIPES`.
     """
-    try:
-        return ARCHITECTURES[name]
-    except KeyError:
-        known = ", ".join(ARCHITECTURES)
-        raise ValueError(f"Unknown architecture {name!r}; choose one of: {known}.") from None
+    get_recipe(name)  # an unknown name gets the message that lists the known ones
+    return BUILDERS[name]()

@@ -12,6 +12,8 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
+from core.mnist_format import IMAGE_SIDE
+
 MAX_ROTATION_DEGREES = 14.0
 MAX_SHEAR = 0.15  # horizontal slant, x shifted by this fraction of y
 MAX_SCALE_CHANGE = 0.10  # zoom in or out by up to 10%
@@ -180,7 +182,7 @@ def distorted_copies(images: np.ndarray, seed: int, copies: int, batch_size: int
     # Compiled, so each batch is one call into TensorFlow rather than dozens of GIL-bound eager ops.
     augment = tf.function(
         build_augmenter(seed),
-        input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32), tf.TensorSpec([], tf.int64)],
+        input_signature=[tf.TensorSpec([None, IMAGE_SIDE, IMAGE_SIDE, 1], tf.float32), tf.TensorSpec([], tf.int64)],
     )
     floats = images[..., np.newaxis].astype(np.float32) / 255.0  # (n, 28, 28, 1)
     batches = [

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from core.logging_setup import LOG_LEVEL_ENV_VAR, configure_logging
+from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 # TensorFlow's C++ start-up chatter would bury our output; set before anything imports it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -41,7 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     train = commands.add_parser("train", parents=[common], help="train an architecture and save it as a run")
-    train.add_argument("--arch", default="fast", help="architecture name: fast, best or seed (default: fast)")
+    train.add_argument(
+        "--arch",
+        default=DEFAULT_ARCHITECTURE,
+        help=f"architecture name: {', '.join(RECIPES)} (default: {DEFAULT_ARCHITECTURE})",
+    )
     train.add_argument("--epochs", type=int, help="number of epochs (default: the architecture's recipe)")
     train.add_argument("--batch-size", type=int, help="images per batch")
     train.add_argument("--optimizer", help="adam, adadelta, sgd or rmsprop")
@@ -69,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.config import TrainingConfig
     from core.data import load_mnist, load_sample
+    from core.progress import RunStatus
     from core.runs import RunStore, default_runs_dir
 
     try:
@@ -136,7 +142,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     store = RunStore(args.runs_dir or default_runs_dir())
     record = store.save(result)
-    if result.status == "diverged":
+    if result.status == RunStatus.DIVERGED:
         print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not activated", file=err)
     elif not args.no_activate:
         store.set_active(record.run_id)
@@ -169,7 +175,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in args.images:
         try:
             digits = segment_digits(decode_image(path.read_bytes(), name=path.name))
-            inputs.append((path, [digit.digit.model_input for digit in digits]))
+            inputs.append((path, [digit.preprocessed.model_input for digit in digits]))
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             print(f"error: {path}: {reason}", file=err)
@@ -178,10 +184,10 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         import numpy as np
 
         from core.numpy_model import load_predictor
-        from core.runs import unsure_threshold_for
+        from core.runs import not_sure_floor_for
         from core.uncertainty import judge
 
-        threshold = unsure_threshold_for(model_path)
+        not_sure_floor = not_sure_floor_for(model_path)
 
         try:
             predict = load_predictor(model_path)  # NumPy: no TensorFlow import for our architectures
@@ -195,7 +201,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for path, images in inputs:
             rows = probabilities[start : start + len(images)]  # (this image's digits, 10)
             start += len(images)
-            number = "".join(judge(row, threshold).label for row in rows)  # "?" where unsure
+            number = "".join(judge(row, not_sure_floor).label for row in rows)  # "?" where unsure
             # A number is only as certain as its least certain digit.
             print(f"{path}\t{number}\t{float(rows.max(axis=1).min()):.4f}", file=out, flush=True)
     return EXIT_FAILURE if failed else EXIT_OK

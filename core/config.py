@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from core.recipes import DEFAULT_ARCHITECTURE, get_recipe
+
 OPTIMIZERS = ("adam", "adadelta", "sgd", "rmsprop")
 SCHEDULES = ("constant", "one-cycle")
 MAX_EPOCHS = 200
@@ -17,7 +19,7 @@ MAX_BATCH_SIZE = 8192
 class TrainingConfig:
     """Everything that decides what a training run does; same config and seed, same run."""
 
-    architecture: str = "fast"
+    architecture: str = DEFAULT_ARCHITECTURE
     epochs: int = 3
     batch_size: int = 128
     optimizer: str = "adam"
@@ -36,20 +38,18 @@ class TrainingConfig:
         Raises:
             ValueError: unknown architecture or an invalid override.
         """
-        from core.architectures import get_architecture  # Keras import deferred to first use.
-
-        architecture = get_architecture(name)
-        recipe = dict(
+        recipe = get_recipe(name)
+        values = dict(
             architecture=name,
-            epochs=architecture.epochs,
-            batch_size=architecture.batch_size,
-            optimizer=architecture.optimizer,
-            learning_rate=architecture.learning_rate,
-            schedule=architecture.schedule,
-            augment=architecture.augment,
+            epochs=recipe.epochs,
+            batch_size=recipe.batch_size,
+            optimizer=recipe.optimizer,
+            learning_rate=recipe.learning_rate,
+            schedule=recipe.schedule,
+            augment=recipe.augment,
         )
-        recipe.update({key: value for key, value in overrides.items() if value is not None})
-        config = cls(**recipe)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        config = cls(**values)
         config.validate()
         return config
 
@@ -59,9 +59,7 @@ class TrainingConfig:
         Raises:
             ValueError: the first field found out of range.
         """
-        from core.architectures import get_architecture
-
-        get_architecture(self.architecture)
+        get_recipe(self.architecture)
         if not isinstance(self.epochs, int) or not 1 <= self.epochs <= MAX_EPOCHS:
             raise ValueError(f"Epochs must be a whole number from 1 to {MAX_EPOCHS}, not {self.epochs!r}.")
         if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= MAX_BATCH_SIZE:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+
 logger = logging.getLogger(__name__)
 
 MNIST_ENV_VAR = "DIGIT_LAB_MNIST"
@@ -23,8 +25,6 @@ SAMPLE_PATH = Path(__file__).parent / "assets" / "mnist_sample.npz"
 SOURCES = ("folder", "npz", "keras-cache", "keras-download", "sample")
 # (train, test) rows of every complete copy of MNIST; only the bundled sample may be smaller.
 FULL_SIZE_ROWS = (60_000, 10_000)
-IMAGE_SIDE = 28
-NUM_CLASSES = 10
 
 _IDX_MAGIC_LABELS = 0x00000801  # unsigned bytes, 1 dimension
 _IDX_MAGIC_IMAGES = 0x00000803  # unsigned bytes, 3 dimensions

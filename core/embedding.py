@@ -12,9 +12,9 @@ import numpy as np
 import keras
 from keras import layers
 
+from core.architectures import CLASSIFIER_LAYER
 from core.inference import EVALUATION_BATCH_SIZE, to_model_input
 
-CLASSIFIER_LAYER = "probabilities"
 METRICS = ("euclidean", "cosine")
 # Queries are compared with the whole reference set in chunks, so memory stays near this many distances.
 _DISTANCES_PER_CHUNK = 4_000_000

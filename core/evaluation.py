@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NUM_CLASSES = 10
+from core.mnist_format import NUM_CLASSES
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import tensorflow as tf
 import keras
 from keras import layers
 
+from core.architectures import CLASSIFIER_LAYER
 from core.inference import to_model_input
 from core.inspection import feature_layer_names
+from core.mnist_format import IMAGE_SIDE
 
-CLASSIFIER_LAYER = "probabilities"
-IMAGE_SIDE = 28
 OVERLAY_SCALE = 8
 OVERLAY_HEAT_WEIGHT = 0.5
 
@@ -76,7 +76,7 @@ def _single_image_batch(image: np.ndarray) -> tf.Tensor:
         ValueError: the image is not 28 by 28.
     """
     if image.shape != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"Expected one image of shape (28, 28), got {image.shape}.")
+        raise ValueError(f"Expected one image of shape ({IMAGE_SIDE}, {IMAGE_SIDE}), got {image.shape}.")
     return tf.convert_to_tensor(to_model_input(image[np.newaxis]))  # (1, 28, 28, 1)
 
 
@@ -219,7 +219,9 @@ def overlay(
         ValueError: shapes are not (28, 28), scale < 1, or heat_weight outside [0, 1].
     """
     if image.shape != (IMAGE_SIDE, IMAGE_SIDE) or heatmap.shape != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"Expected image and heatmap of shape (28, 28), got {image.shape} and {heatmap.shape}.")
+        raise ValueError(
+            f"Expected image and heatmap of shape ({IMAGE_SIDE}, {IMAGE_SIDE}), got {image.shape} and {heatmap.shape}."
+        )
     if scale < 1:
         raise ValueError(f"scale must be at least 1, got {scale}.")
     if not 0.0 <= heat_weight <= 1.0:

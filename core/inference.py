@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+
 if TYPE_CHECKING:
     import keras
 
@@ -23,8 +25,8 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     Returns:
         (n, 28, 28, 1) float32 in [0, 1].
     """
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"Expected images of shape (n, 28, 28), got {images.shape}.")
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise ValueError(f"Expected images of shape (n, {IMAGE_SIDE}, {IMAGE_SIDE}), got {images.shape}.")
     scaled = images.astype(np.float32)
     if images.dtype == np.uint8:
         scaled /= 255.0
@@ -48,7 +50,7 @@ def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
         keras.ops.convert_to_numpy(model(batch[start : start + EVALUATION_BATCH_SIZE], training=False))
         for start in range(0, len(batch), EVALUATION_BATCH_SIZE)
     ]
-    return np.concatenate(outputs) if outputs else np.zeros((0, 10), np.float32)
+    return np.concatenate(outputs) if outputs else np.zeros((0, NUM_CLASSES), np.float32)
 
 
 def load_model(path: Path) -> keras.Model:

@@ -13,11 +13,12 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from core.config import TrainingConfig
 from core.data import MnistData
-from core.progress import BatchProgress, EpochMetrics
+from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.runs import RunStore
 
 if TYPE_CHECKING:
@@ -25,7 +26,19 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-RUNNING_STATES = ("starting", "running", "stopping", "saving")
+
+class JobState(StrEnum):
+    """Where a training job is in its life, in order; only `DONE` and `FAILED` are final."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"  # asked to stop: ends after the current batch, then saves
+    SAVING = "saving"
+    DONE = "done"
+    FAILED = "failed"
+
+
+RUNNING_STATES = frozenset({JobState.STARTING, JobState.RUNNING, JobState.STOPPING, JobState.SAVING})
 
 
 class JobBusyError(RuntimeError):
@@ -37,7 +50,7 @@ class JobSnapshot:
     """Everything a viewer needs to draw a job, copied under the lock so it never changes."""
 
     job_id: int
-    state: str  # "starting", "running", "stopping", "saving", "done" or "failed"
+    state: JobState
     config: TrainingConfig
     started_at: float  # time.time()
     epoch: int = 0  # 1-based epoch in progress
@@ -48,7 +61,7 @@ class JobSnapshot:
     history: tuple[EpochMetrics, ...] = ()
     batch_losses: tuple[float, ...] = ()  # every batch's loss, all epochs, for the smoothed curve
     run_id: str | None = None
-    status: str | None = None  # "completed", "stopped" or "diverged" once saved
+    status: RunStatus | None = None  # once saved
     test_accuracy: float | None = None
     error: str | None = None
 
@@ -65,7 +78,7 @@ class JobSnapshot:
     def overall_fraction(self) -> float:
         """Share of all epochs done, 0..1."""
         if not self.batches_per_epoch:
-            return 1.0 if self.state == "done" else 0.0
+            return 1.0 if self.state == JobState.DONE else 0.0
         return min(1.0, (max(self.epoch - 1, 0) + self.epoch_fraction) / self.config.epochs)
 
     @property
@@ -151,7 +164,7 @@ class TrainingJobs:
             if self._snapshot is not None and self._snapshot.is_running:
                 raise JobBusyError("A training job is already running; watch it or stop it first.")
             self._stop.clear()
-            self._snapshot = JobSnapshot(job_id=self._next_id, state="starting", config=config, started_at=time.time())
+            self._snapshot = JobSnapshot(job_id=self._next_id, state=JobState.STARTING, config=config, started_at=time.time())
             self._batch_losses = []
             self._next_id += 1
             snapshot = self._snapshot
@@ -165,9 +178,9 @@ class TrainingJobs:
     def stop(self) -> None:
         """Asks the running job to end after its current batch; the run is still saved."""
         with self._lock:
-            if self._snapshot is not None and self._snapshot.state in ("starting", "running"):
+            if self._snapshot is not None and self._snapshot.state in (JobState.STARTING, JobState.RUNNING):
                 self._stop.set()
-                self._snapshot = dataclasses.replace(self._snapshot, state="stopping")
+                self._snapshot = dataclasses.replace(self._snapshot, state=JobState.STOPPING)
                 logger.info("Job %d asked to stop after its current batch", self._snapshot.job_id)
 
     def _update(self, **changes: object) -> None:
@@ -178,7 +191,7 @@ class TrainingJobs:
     def _on_batch(self, progress: BatchProgress) -> None:
         with self._lock:
             assert self._snapshot is not None
-            state = "stopping" if self._stop.is_set() else "running"
+            state = JobState.STOPPING if self._stop.is_set() else JobState.RUNNING
             self._batch_losses.append(progress.loss if math.isfinite(progress.loss) else float("nan"))
             self._snapshot = dataclasses.replace(
                 self._snapshot,
@@ -206,16 +219,16 @@ class TrainingJobs:
                 should_stop=self._stop.is_set,
             )
             logger.info("Job %d finished training (%s) in %.1f s; saving", job_id, result.status, result.duration_s)
-            self._update(state="saving")
+            self._update(state=JobState.SAVING)
             record = self._store.save(result)
-            if result.status != "diverged":  # A model whose loss overflowed predicts nonsense.
+            if result.status != RunStatus.DIVERGED:  # A model whose loss overflowed predicts nonsense.
                 self._store.set_active(record.run_id)
                 logger.info("Job %d saved run %s and made it active", job_id, record.run_id)
             else:
                 logger.warning("Job %d diverged: saved run %s, not made active", job_id, record.run_id)
             self._update(
-                state="done", run_id=record.run_id, status=result.status, test_accuracy=result.test_accuracy
+                state=JobState.DONE, run_id=record.run_id, status=result.status, test_accuracy=result.test_accuracy
             )
         except Exception as error:  # The thread is the last line: the page shows the message, the log the traceback.
             logger.exception("Job %d failed", job_id)
-            self._update(state="failed", error=f"{type(error).__name__}: {error}")
+            self._update(state=JobState.FAILED, error=f"{type(error).__name__}: {error}")

@@ -98,5 +98,5 @@ def non_digit_inputs(seed: int = 0) -> np.ndarray:
         except NoInkError:
             continue
         if len(found) == 1:  # a drawing split into several "digits" is judged digit by digit elsewhere
-            inputs.append(found[0].digit.model_input)
+            inputs.append(found[0].preprocessed.model_input)
     return np.stack(inputs)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from core.mnist_format import IMAGE_SIDE
+
 BOX_SIZE = 20
-FRAME_SIZE = 28
 CENTRE = 14.0
 """Row and column the centre of mass lands on: MNIST's own digits average (14.0, 14.0), spread +-0.5."""
 
@@ -116,7 +117,7 @@ def finish_digit(cropped: np.ndarray) -> tuple[tuple[PreprocessStep, ...], np.nd
     """
     stroked = crop_to_ink(normalise_stroke_width(cropped))  # (h, w) uint8, stroke width MNIST-like
     boxed = stretch_to_full_range(fit_to_box(stroked, BOX_SIZE))  # longest side 20, uint8, peak 255
-    centred = centre_by_mass(place_in_frame(boxed, FRAME_SIZE))  # (28, 28) uint8
+    centred = centre_by_mass(place_in_frame(boxed, IMAGE_SIDE))  # (28, 28) uint8
     model_input = centred.astype(np.float32) / np.float32(255.0)  # (28, 28) float32 in [0, 1]
     steps = (
         PreprocessStep("stroke width", stroked),
@@ -379,7 +380,7 @@ def stretch_to_full_range(image: np.ndarray) -> np.ndarray:
     return cv2.convertScaleAbs(image, alpha=255.0 / peak)  # values are >= 0, so "abs" changes nothing
 
 
-def place_in_frame(image: np.ndarray, frame_size: int = FRAME_SIZE) -> np.ndarray:
+def place_in_frame(image: np.ndarray, frame_size: int = IMAGE_SIDE) -> np.ndarray:
     """Pads a grey image with 0 to `frame_size` x `frame_size`, centred.
 
     Raises:

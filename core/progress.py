@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+
+class RunStatus(StrEnum):
+    """How a training ended; saved as its plain string in `summary.json`."""
+
+    COMPLETED = "completed"  # every epoch ran
+    STOPPED = "stopped"  # a user asked it to stop; the model is partly trained
+    DIVERGED = "diverged"  # the loss overflowed: the model predicts nonsense and is never made active
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from core.config import TrainingConfig
-from core.progress import EpochMetrics
-from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
+from core.progress import EpochMetrics, RunStatus
+from core.uncertainty import DEFAULT_NOT_SURE_FLOOR
 
 if TYPE_CHECKING:
     import keras
@@ -61,7 +61,7 @@ class RunRecord:
     run_id: str
     path: Path
     config: TrainingConfig
-    status: str  # "completed", "stopped" or "diverged"
+    status: RunStatus
     test_accuracy: float
     duration_s: float
     parameter_count: int
@@ -69,7 +69,7 @@ class RunRecord:
     created_at: str  # ISO 8601, UTC
     data_source: str
     shipped: bool
-    unsure_threshold: float  # below this confidence the app answers "not sure"
+    not_sure_floor: float  # below this confidence the app answers "not sure"
     temperature: float  # softmax(log p / T) is calibrated; 1.0 for runs saved before it was fitted
 
     @property
@@ -101,6 +101,15 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _not_sure_floor(summary: dict[str, Any]) -> float:
+    """The "not sure" floor of a run's summary.
+
+    Runs saved before the floor had one name call it "unsure_threshold"; runs saved before it was
+    fitted have none and get the default.
+    """
+    return float(summary.get("not_sure_floor", summary.get("unsure_threshold", DEFAULT_NOT_SURE_FLOOR)))
+
+
 def read_run(path: Path, *, shipped: bool = False) -> RunRecord:
     """Reads one run folder's record.
 
@@ -117,7 +126,7 @@ def read_run(path: Path, *, shipped: bool = False) -> RunRecord:
             run_id=SHIPPED_RUN_ID if shipped else path.name,
             path=path,
             config=config,
-            status=str(summary["status"]),
+            status=RunStatus(summary["status"]),
             test_accuracy=float(summary["test_accuracy"]),
             duration_s=float(summary["duration_s"]),
             parameter_count=int(summary["parameter_count"]),
@@ -125,7 +134,7 @@ def read_run(path: Path, *, shipped: bool = False) -> RunRecord:
             created_at=str(summary["created_at"]),
             data_source=str(summary["data_source"]),
             shipped=shipped,
-            unsure_threshold=float(summary.get("unsure_threshold", DEFAULT_UNSURE_THRESHOLD)),
+            not_sure_floor=_not_sure_floor(summary),
             temperature=float(summary.get("temperature", 1.0)),
         )
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -163,13 +172,13 @@ def model_file_to_use(model: Path | None, runs_dir: Path) -> Path:
     raise ValueError("no trained model found; run `python -m core train` first or pass --model")
 
 
-def unsure_threshold_for(model_path: Path) -> float:
+def not_sure_floor_for(model_path: Path) -> float:
     """The "not sure" floor saved with a model's run, or the default for a bare `.keras` file."""
     try:
-        return read_run(model_path.parent).unsure_threshold
+        return read_run(model_path.parent).not_sure_floor
     except ValueError as error:
-        logger.debug("%s is not in a readable run folder (%s); default 'not sure' threshold", model_path, error)
-        return DEFAULT_UNSURE_THRESHOLD
+        logger.debug("%s is not in a readable run folder (%s); default \"not sure\" floor", model_path, error)
+        return DEFAULT_NOT_SURE_FLOOR
 
 
 def _writer_is_gone(temporary: Path) -> bool:
@@ -291,7 +300,7 @@ class RunStore:
             logger.debug("No usable choice in %s (%s); falling back", ACTIVE_FILE, error)
         if self.shipped_dir is not None:
             return SHIPPED_RUN_ID
-        usable = [run for run in self.list_runs() if run.status != "diverged"]  # a NaN model answers nothing
+        usable = [run for run in self.list_runs() if run.status != RunStatus.DIVERGED]  # a NaN model answers nothing
         return usable[0].run_id if usable else None
 
     def set_active(self, run_id: str) -> None:
@@ -345,7 +354,7 @@ class RunStore:
                     # Milliseconds: runs saved within one second must still list newest first.
                     "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                     "data_source": result.data_source,
-                    "unsure_threshold": result.unsure_threshold,
+                    "not_sure_floor": result.not_sure_floor,
                     "temperature": result.temperature,
                 },
             )

@@ -13,12 +13,12 @@ import numpy as np
 
 from core.data import (
     MNIST_ENV_VAR,
-    NUM_CLASSES,
     SAMPLE_PATH,
     MnistData,
     read_mnist_folder,
     read_mnist_npz,
 )
+from core.mnist_format import NUM_CLASSES
 
 TRAIN_PER_CLASS = 500
 TEST_PER_CLASS = 100

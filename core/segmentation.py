@@ -83,7 +83,7 @@ class SegmentedDigit:
     """One digit of a multi-digit picture: its place, and the pipeline's images and model input."""
 
     box: DigitBox
-    digit: PreprocessedDigit
+    preprocessed: PreprocessedDigit
 
 
 def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
@@ -139,7 +139,7 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
             PreprocessStep("cropped", cropped),
             *finishing_steps,
         )
-        digits.append(SegmentedDigit(box=box, digit=PreprocessedDigit(steps=steps, model_input=model_input)))
+        digits.append(SegmentedDigit(box=box, preprocessed=PreprocessedDigit(steps=steps, model_input=model_input)))
     return digits
 
 

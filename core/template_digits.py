@@ -18,6 +18,7 @@ import math
 import cv2
 import numpy as np
 
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.preprocessing import crop_to_ink, finish_digit
 
 Stroke = tuple[tuple[float, float], ...]  # pen points (x, y) in a 100x100 box, y down
@@ -144,8 +145,8 @@ def template_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         `(count, 28, 28)` uint8 images and `(count,)` uint8 labels.
     """
     rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, count).astype(np.uint8)
-    images = np.stack([draw_digit(int(label), rng) for label in labels]) if count else np.zeros((0, 28, 28), np.uint8)
+    labels = rng.integers(0, NUM_CLASSES, count).astype(np.uint8)
+    images = np.stack([draw_digit(int(label), rng) for label in labels]) if count else np.zeros((0, IMAGE_SIDE, IMAGE_SIDE), np.uint8)
     return images, labels
 
 

@@ -16,15 +16,16 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from core.architectures import NUM_CLASSES, get_architecture
+from core.architectures import build_model
 from core.augmentation import build_augmenter, distorted_copies
 from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
-from core.progress import BatchProgress, EpochMetrics
+from core.mnist_format import NUM_CLASSES
+from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.template_digits import with_template_digits
-from core.uncertainty import fit_unsure_threshold
+from core.uncertainty import fit_not_sure_floor
 
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
 # batches; a running mean this high means the weights blew up, even when batch norm keeps it finite.
@@ -46,9 +47,9 @@ class TrainingResult:
     test_probabilities: np.ndarray  # (n_test, 10) float32
     test_accuracy: float
     duration_s: float
-    status: str  # "completed", "stopped" or "diverged"
+    status: RunStatus
     data_source: str
-    unsure_threshold: float  # confidence floor fitted on distorted copies of the validation digits
+    not_sure_floor: float  # fitted on distorted copies of the validation digits
     temperature: float  # calibration temperature fitted on the validation digits
 
 
@@ -221,7 +222,7 @@ def train(
         on_batch: called after every batch, on the training thread.
         on_epoch: called after every epoch, on the training thread.
         should_stop: polled after every batch; True ends training after that batch, and the
-            partly trained model is still returned (status "stopped").
+            partly trained model is still returned (status `RunStatus.STOPPED`).
         callbacks: extra Keras callbacks (the benchmark scores the test set after each epoch).
 
     Raises:
@@ -238,7 +239,7 @@ def train(
     if config.template_digits:
         x_train, y_train = with_template_digits(x_train, y_train, config.seed)
     keras.utils.set_random_seed(config.seed)
-    model = get_architecture(config.architecture).build()
+    model = build_model(config.architecture)
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
@@ -261,7 +262,7 @@ def train(
     distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)
     test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, 10)
     test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
-    status = "diverged" if progress.diverged else "stopped" if progress.stopped else "completed"
+    status = RunStatus.DIVERGED if progress.diverged else RunStatus.STOPPED if progress.stopped else RunStatus.COMPLETED
     return TrainingResult(
         model=model,
         config=config,
@@ -271,6 +272,6 @@ def train(
         duration_s=duration,
         status=status,
         data_source=data.source,
-        unsure_threshold=fit_unsure_threshold(predict_probabilities(model, distorted_validation)),
+        not_sure_floor=fit_not_sure_floor(predict_probabilities(model, distorted_validation)),
         temperature=fit_temperature(validation_probabilities, split.y_validation),
     )

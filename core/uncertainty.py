@@ -1,4 +1,4 @@
-"""Deciding when the model is not sure: a confidence floor fitted on each run's validation digits.
+"""Deciding when the model is not sure: a "not sure" floor fitted on each run's validation digits.
 
 A softmax always names a digit, even for a letter or a scribble. Below the floor we say "not sure"
 and show the two likeliest digits instead of pretending. The validation digits are distorted as in
@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-UNSURE_QUANTILE = 0.002
+NOT_SURE_QUANTILE = 0.002
 """Share of the (distorted) validation digits allowed under the floor: 1 in 500 gets a "?"."""
 
-DEFAULT_UNSURE_THRESHOLD = 0.5
-"""Floor for runs saved before thresholds were fitted."""
+DEFAULT_NOT_SURE_FLOOR = 0.5
+"""Floor for runs saved before floors were fitted."""
 
 
-def fit_unsure_threshold(validation_probabilities: np.ndarray) -> float:
-    """The confidence below which only `UNSURE_QUANTILE` of real (validation) digits fall.
+def fit_not_sure_floor(validation_probabilities: np.ndarray) -> float:
+    """The confidence below which only `NOT_SURE_QUANTILE` of real (validation) digits fall.
 
     Args:
         validation_probabilities: (n, 10) probabilities of held-out digits that are surely digits.
@@ -29,9 +29,9 @@ def fit_unsure_threshold(validation_probabilities: np.ndarray) -> float:
         ValueError: no validation probabilities.
     """
     if len(validation_probabilities) == 0:
-        raise ValueError("Cannot fit a confidence floor on zero validation digits.")
+        raise ValueError('Cannot fit a "not sure" floor on zero validation digits.')
     confidence = validation_probabilities.max(axis=1)  # (n,)
-    return float(np.quantile(confidence, UNSURE_QUANTILE))
+    return float(np.quantile(confidence, NOT_SURE_QUANTILE))
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,12 @@ class Verdict:
         return "?" if self.digit is None else str(self.digit)
 
 
-def judge(probabilities: np.ndarray, threshold: float) -> Verdict:
-    """A verdict from one (10,) probability vector and the run's confidence floor."""
+def judge(probabilities: np.ndarray, not_sure_floor: float) -> Verdict:
+    """A verdict from one (10,) probability vector and the run's "not sure" floor."""
     first, second = np.argsort(probabilities)[::-1][:2]
     confidence = float(probabilities[first])
     return Verdict(
-        digit=int(first) if confidence >= threshold else None,
+        digit=int(first) if confidence >= not_sure_floor else None,
         confidence=confidence,
         runner_up=int(second),
         runner_up_probability=float(probabilities[second]),

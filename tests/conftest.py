@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+from core.data import MNIST_ENV_VAR
+from tests.prerequisites import require_full_mnist
 
 # Quiet TensorFlow's C++ start-up logging in test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -24,3 +28,12 @@ def runs_dir(tmp_path, monkeypatch):
     folder = tmp_path / "runs"
     monkeypatch.setenv("DIGIT_LAB_RUNS", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def full_mnist() -> Path:
+    """The full-MNIST folder named by $DIGIT_LAB_MNIST; without one the test skips (fails under CI=true).
+
+    Session-scoped, so it reads the variable before any function fixture hides it.
+    """
+    return require_full_mnist(os.environ.get(MNIST_ENV_VAR), os.environ.get("CI"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
@@ -11,8 +10,7 @@ import pytest
 
 from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
 from bench.realworld import NO_PREDICTION, balanced_subset, per_class_accuracy, plain_resize, top_confusions
-
-PENDIGITS_FILE = Path("/work/shared/data/pendigits/pendigits-orig.tra")
+from tests.fixtures import PENDIGITS_FIXTURE, PENDIGITS_FIXTURE_DIGITS
 
 HEADER = """.INCLUDE        dene.doc
 
@@ -141,13 +139,9 @@ def test_rasterise_draws_a_lone_tap_as_a_dot_and_refuses_impossible_settings():
         rasterise_pen_digit(_digit([(100, 100)]), stroke_width=90, fill=0.3)
 
 
-def test_full_pendigits_file_has_every_digit_class_and_writer():
-    if not PENDIGITS_FILE.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{PENDIGITS_FILE} is missing on CI")
-        pytest.skip(f"{PENDIGITS_FILE} is not on this machine")
-    digits = parse_pendigits(PENDIGITS_FILE)
-    assert len(digits) == 7494
+def test_pendigits_fixture_has_every_digit_class_and_writer():
+    digits = parse_pendigits(PENDIGITS_FIXTURE)
+    assert len(digits) == PENDIGITS_FIXTURE_DIGITS
     assert {digit.label for digit in digits} == set(range(10))
     assert len({digit.writer for digit in digits}) == 30
     assert sum(len(digit.strokes) > 1 for digit in digits) > 0.15 * len(digits)

@@ -1,6 +1,7 @@
 """Real pen strokes from UCI pendigits (UNIPEN text), scaled into the Predict page's canvas.
 
-The file is for measuring canvas-style input only, never for training (see shared/data/README.md).
+The digits come from the committed fixture, for measuring canvas-style input only, never for training
+(see tests/fixtures/README.md).
 """
 
 from __future__ import annotations
@@ -8,16 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.handwriting import PenDigit, parse_pendigits
+from tests.fixtures import PENDIGITS_FIXTURE
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PENDIGITS_PATH = PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits-orig.tra"
 TABLET_SIDE = 500  # UNIPEN coordinates are in a 500x500 box with y pointing up
 
 Point = tuple[float, float]
 Stroke = tuple[Point, ...]
 
 
-def read_pendigits(path: Path = PENDIGITS_PATH) -> list[PenDigit]:
+def read_pendigits(path: Path = PENDIGITS_FIXTURE) -> list[PenDigit]:
     """The digits in file order (parsed by the benchmark's reader)."""
     return parse_pendigits(path)
 

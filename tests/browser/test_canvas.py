@@ -6,7 +6,9 @@ from __future__ import annotations
 import collections
 import math
 import re
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +23,7 @@ STEP_PX = 12  # mouse events at most this far apart; each costs a frame (~17 ms)
 DIGITS_PER_CLASS = 10
 MIN_ACCURACY = 0.97
 HINT = re.compile(r"^Draw a digit")
-PREDICT_SCREENSHOT = "/tmp/digitlab-predict.png"
+PREDICT_SCREENSHOT = Path(tempfile.gettempdir(), "digitlab-predict.png")
 VERTICAL_STROKE: Stroke = ((140.0, 40.0), (140.0, 240.0))
 
 INK_PIXELS_JS = """(canvas) => {

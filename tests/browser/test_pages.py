@@ -4,6 +4,7 @@ no request to any other server (the app works offline)."""
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.streamlit_ui import AppTab, ConsoleError
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "app_pages"
-HOME_SCREENSHOT = "/tmp/digitlab-home.png"
+HOME_SCREENSHOT = Path(tempfile.gettempdir(), "digitlab-home.png")
 
 # (URL path, title, a metric or element that shows the page did its work)
 PAGES = [

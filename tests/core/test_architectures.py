@@ -8,17 +8,11 @@ import pytest
 import keras
 from keras import layers
 
-from core.architectures import (
-    ARCHITECTURES,
-    DEFAULT_ARCHITECTURE,
-    INPUT_SHAPE,
-    NUM_CLASSES,
-    Architecture,
-    get_architecture,
-)
-from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.architectures import BUILDERS, CLASSIFIER_LAYER, build_model
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.recipes import RECIPES
 
-NAMES = sorted(ARCHITECTURES)
+NAMES = sorted(RECIPES)
 
 # The layer names other modules and pages rely on (inspection shows these; Grad-CAM picks convs by name).
 EXPECTED_LAYER_NAMES = {
@@ -46,21 +40,23 @@ EXPECTED_LAYER_NAMES = {
 @pytest.fixture(scope="module")
 def models() -> dict[str, keras.Model]:
     """One freshly built model per architecture, shared by the read-only tests below."""
-    return {name: ARCHITECTURES[name].build() for name in NAMES}
+    return {name: build_model(name) for name in NAMES}
 
 
-def test_the_three_architectures_exist_and_the_default_is_one_of_them():
-    assert set(ARCHITECTURES) == {"fast", "best", "seed"}
-    assert DEFAULT_ARCHITECTURE in ARCHITECTURES
-    for name, architecture in ARCHITECTURES.items():
-        assert isinstance(architecture, Architecture)
-        assert architecture.name == name
+def test_every_recipe_has_a_builder_and_every_builder_a_recipe():
+    assert set(BUILDERS) == set(RECIPES)
+
+
+@pytest.mark.parametrize("bad_name", ["resnet", "", "FAST"])
+def test_build_model_refuses_an_unknown_name_like_the_recipes_do(bad_name):
+    with pytest.raises(ValueError, match="choose one of: fast, best, seed"):
+        build_model(bad_name)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_model_takes_28x28x1_images_and_outputs_10_classes(models, name):
     model = models[name]
-    assert tuple(model.input.shape) == (None, *INPUT_SHAPE) == (None, 28, 28, 1)
+    assert tuple(model.input.shape) == (None, IMAGE_SIDE, IMAGE_SIDE, 1) == (None, 28, 28, 1)
     assert tuple(model.output.shape) == (None, NUM_CLASSES) == (None, 10)
     assert model.name == name
 
@@ -68,7 +64,7 @@ def test_model_takes_28x28x1_images_and_outputs_10_classes(models, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_output_is_a_softmax_distribution(models, name):
     model = models[name]
-    assert model.get_layer("probabilities").get_config()["activation"] == "softmax"
+    assert model.get_layer(CLASSIFIER_LAYER).get_config()["activation"] == "softmax"
     images = np.random.default_rng(0).random((6, 28, 28, 1)).astype(np.float32)  # (6, 28, 28, 1)
     probabilities = np.asarray(model(images, training=False))  # (6, 10)
     assert probabilities.shape == (6, 10)
@@ -85,8 +81,8 @@ def test_layer_names_are_unique_and_the_documented_ones(models, name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_build_returns_a_new_model_each_time(name):
-    # Every run trains from fresh weights, so build() must not hand out a shared, cached model.
-    first, second = ARCHITECTURES[name].build(), ARCHITECTURES[name].build()
+    # Every run trains from fresh weights, so build_model() must not hand out a shared, cached model.
+    first, second = build_model(name), build_model(name)
     assert first is not second
     assert first.get_layer("conv1").kernel is not second.get_layer("conv1").kernel
 
@@ -120,45 +116,3 @@ def test_seed_is_the_original_network_layer_for_layer(models):
     assert tuple(model.get_layer("flatten").output.shape) == (None, 9216)
     # (3*3*1+1)*32 + (3*3*32+1)*64 + (9216+1)*256 + (256+1)*10
     assert model.count_params() == 320 + 18_496 + 2_359_552 + 2_570
-
-
-def test_seed_recipe_is_the_original_one():
-    seed = get_architecture("seed")
-    assert seed.optimizer == "adadelta"
-    # Keras 1's Adadelta default; Keras 3's 0.001 barely trains this network.
-    assert seed.learning_rate == 1.0
-    assert seed.batch_size == 128
-    assert seed.epochs == 10
-    assert seed.schedule == "constant"
-    assert seed.augment is False
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_recipe_is_a_valid_training_config(name):
-    architecture = ARCHITECTURES[name]
-    assert architecture.optimizer in OPTIMIZERS
-    assert architecture.schedule in SCHEDULES
-    TrainingConfig.for_architecture(name).validate()
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_get_architecture_returns_the_registered_one(name):
-    assert get_architecture(name) is ARCHITECTURES[name]
-
-
-@pytest.mark.parametrize("bad_name", ["resnet", "", "FAST", " fast", "seed\n"])
-def test_get_architecture_unknown_name_lists_the_known_ones(bad_name):
-    with pytest.raises(ValueError) as raised:
-        get_architecture(bad_name)
-    message = str(raised.value)
-    assert repr(bad_name) in message
-    for name in NAMES:
-        assert name in message
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_each_architecture_has_a_one_line_description(name):
-    description = ARCHITECTURES[name].description
-    assert description.strip() == description
-    assert 10 <= len(description) <= 100
-    assert "\n" not in description

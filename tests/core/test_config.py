@@ -8,25 +8,25 @@ import math
 
 import pytest
 
-from core.architectures import ARCHITECTURES
 from core.config import MAX_BATCH_SIZE, MAX_EPOCHS, OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.recipes import RECIPES
 
 
 def test_defaults_are_valid():
     TrainingConfig().validate()
 
 
-@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("name", sorted(RECIPES))
 def test_for_architecture_uses_the_architecture_recipe(name):
-    architecture = ARCHITECTURES[name]
+    recipe = RECIPES[name]
     config = TrainingConfig.for_architecture(name)
     assert config.architecture == name
-    assert config.epochs == architecture.epochs
-    assert config.batch_size == architecture.batch_size
-    assert config.optimizer == architecture.optimizer
-    assert config.learning_rate == architecture.learning_rate
-    assert config.schedule == architecture.schedule
-    assert config.augment == architecture.augment
+    assert config.epochs == recipe.epochs
+    assert config.batch_size == recipe.batch_size
+    assert config.optimizer == recipe.optimizer
+    assert config.learning_rate == recipe.learning_rate
+    assert config.schedule == recipe.schedule
+    assert config.augment == recipe.augment
     # Fields the recipe does not set keep the dataclass defaults.
     assert config.train_size is None
     assert config.validation_split == TrainingConfig().validation_split
@@ -75,7 +75,7 @@ def test_for_architecture_applies_false_overrides():
 def test_for_architecture_unknown_architecture_lists_names():
     with pytest.raises(ValueError, match="resnet") as raised:
         TrainingConfig.for_architecture("resnet")
-    for name in ARCHITECTURES:
+    for name in RECIPES:
         assert name in str(raised.value)
 
 
@@ -166,7 +166,7 @@ def test_messages_name_the_allowed_choices_and_ranges():
         dict(validation_split=0.49),
         *[dict(optimizer=name) for name in OPTIMIZERS],
         *[dict(schedule=name) for name in SCHEDULES],
-        *[dict(architecture=name) for name in ARCHITECTURES],
+        *[dict(architecture=name) for name in RECIPES],
     ],
 )
 def test_boundary_values_are_accepted(fields):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,11 +29,10 @@ from core.data import (
     read_mnist_npz,
 )
 from core.sample import SAMPLE_SEED, TEST_PER_CLASS, TRAIN_PER_CLASS, build_sample
+from tests.prerequisites import FULL_MNIST_REASON, require_full_mnist
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# Read before the autouse fixture below clears the variable for every test.
-FULL_MNIST = os.environ.get(MNIST_ENV_VAR)
-# From /work/shared/data/README.md.
+# From the development data's README (../shared/data/README.md beside the project).
 FULL_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 FULL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 FULL_SHA256 = {  # of the uncompressed IDX files
@@ -93,15 +93,6 @@ def assert_same_arrays(loaded: MnistData, arrays: dict[str, np.ndarray]) -> None
         actual = getattr(loaded, key)
         assert actual.dtype == np.uint8, key
         np.testing.assert_array_equal(actual, expected, err_msg=key)
-
-
-def require_full_mnist(path_value: str | None, ci_value: str | None) -> Path:
-    """Returns the full-MNIST path; skips without one, except in CI, where its absence is a failure."""
-    if path_value:
-        return Path(path_value)
-    if ci_value == "true":
-        pytest.fail(f"${MNIST_ENV_VAR} is unset in CI; point it at ../shared/data/mnist")
-    pytest.skip(f"${MNIST_ENV_VAR} is unset; set it to the full MNIST folder to run this test")
 
 
 class DownloadSpy:
@@ -560,9 +551,9 @@ def test_full_mnist_guard_fails_in_ci_and_skips_elsewhere() -> None:
     assert require_full_mnist("/some/mnist", "true") == Path("/some/mnist")
     with pytest.raises(pytest.fail.Exception, match=MNIST_ENV_VAR):
         require_full_mnist(None, "true")
-    with pytest.raises(pytest.skip.Exception):
+    with pytest.raises(pytest.skip.Exception, match=re.escape(FULL_MNIST_REASON)):
         require_full_mnist(None, None)
-    with pytest.raises(pytest.skip.Exception):
+    with pytest.raises(pytest.skip.Exception, match=re.escape(FULL_MNIST_REASON)):
         require_full_mnist("", "false")
 
 
@@ -571,9 +562,8 @@ def _idx_sha256(array: np.ndarray) -> str:
 
 
 @pytest.mark.slow
-def test_full_mnist_through_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
-    path = require_full_mnist(FULL_MNIST, os.environ.get("CI"))
-    monkeypatch.setenv(MNIST_ENV_VAR, str(path))
+def test_full_mnist_through_env_var(full_mnist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MNIST_ENV_VAR, str(full_mnist))
     full = load_mnist(fallback_to_sample=False, allow_download=False)
     assert full.source in ("folder", "npz")
     assert full.problems == ()

@@ -7,7 +7,7 @@ import pytest
 
 import keras
 
-from core.architectures import ARCHITECTURES
+from core.architectures import build_model
 from core.embedding import (
     Projection,
     build_feature_model,
@@ -18,9 +18,10 @@ from core.embedding import (
     project,
 )
 from core.inference import load_model
+from core.recipes import RECIPES
 from core.runs import MODEL_FILE, SHIPPED_RUN_DIR
 
-NAMES = sorted(ARCHITECTURES)
+NAMES = sorted(RECIPES)
 EXPECTED_PENULTIMATE = {"seed": "dense", "fast": "flatten", "best": "dense_relu"}
 EXPECTED_WIDTH = {"seed": 256, "fast": 3136, "best": 256}
 
@@ -72,7 +73,7 @@ def slow_nearest(query: np.ndarray, references: np.ndarray, k: int, metric: str)
 @pytest.mark.parametrize("name", NAMES)
 def test_penultimate_layer_feeds_the_classifier_past_any_dropout(name):
     keras.utils.set_random_seed(0)
-    model = ARCHITECTURES[name].build()
+    model = build_model(name)
     assert penultimate_layer_name(model) == EXPECTED_PENULTIMATE[name]
     features = embed(build_feature_model(model), np.zeros((3, 28, 28), np.uint8))
     assert features.shape == (3, EXPECTED_WIDTH[name])

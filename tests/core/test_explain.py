@@ -9,12 +9,13 @@ import tensorflow as tf
 
 import keras
 
-from core.architectures import ARCHITECTURES
+from core.architectures import build_model
 from core.explain import build_explainer, grad_cam, last_conv_layer_name, overlay, saliency
 from core.inference import load_model, to_model_input
+from core.recipes import RECIPES
 from core.runs import MODEL_FILE, SHIPPED_RUN_DIR
 
-NAMES = sorted(ARCHITECTURES)
+NAMES = sorted(RECIPES)
 EXPECTED_LAST_CONV = {"seed": "conv2", "fast": "conv3_relu", "best": "conv3_relu"}
 QUERIES = 50  # first test digits of the sample; enough for stable rates, still fast
 
@@ -61,7 +62,7 @@ def ink_and_background_heat(heat: np.ndarray, image: np.ndarray) -> tuple[float,
 
 @pytest.mark.parametrize("name", NAMES)
 def test_last_conv_layer_is_the_last_post_activation_convolution(name):
-    model = ARCHITECTURES[name].build()
+    model = build_model(name)
     assert last_conv_layer_name(model) == EXPECTED_LAST_CONV[name]
 
 
@@ -134,14 +135,14 @@ def test_grad_cam_and_saliency_refuse_other_image_shapes(shipped_model, explaine
 @pytest.mark.parametrize("name", ["seed", "fast"])
 def test_grad_cam_works_for_untrained_architectures_too(name, digits):
     keras.utils.set_random_seed(0)
-    heat = grad_cam(build_explainer(ARCHITECTURES[name].build()), digits[0][0])
+    heat = grad_cam(build_explainer(build_model(name)), digits[0][0])
     assert heat.shape == (28, 28) and heat.dtype == np.float32
     assert 0.0 <= heat.min() and heat.max() <= 1.0
 
 
 def test_seed_maps_are_padded_not_stretched_to_stay_over_the_digit(digits):
     keras.utils.set_random_seed(0)
-    heat = grad_cam(build_explainer(ARCHITECTURES["seed"].build()), digits[0][0])
+    heat = grad_cam(build_explainer(build_model("seed")), digits[0][0])
     # conv2 is 24x24 ("valid" convolutions): its map covers image rows and columns 2..25 only.
     assert not heat[:2].any() and not heat[-2:].any() and not heat[:, :2].any() and not heat[:, -2:].any()
 

@@ -7,10 +7,11 @@ import pytest
 
 import keras
 
-from core.architectures import ARCHITECTURES
+from core.architectures import build_model
 from core.inspection import FeatureMap, build_feature_extractor, feature_layer_names, feature_maps
+from core.recipes import RECIPES
 
-NAMES = sorted(ARCHITECTURES)
+NAMES = sorted(RECIPES)
 
 EXPECTED_FEATURE_LAYERS = {
     "seed": ["conv1", "conv2", "pool"],
@@ -22,7 +23,7 @@ EXPECTED_FEATURE_LAYERS = {
 @pytest.fixture(scope="module")
 def models() -> dict[str, keras.Model]:
     keras.utils.set_random_seed(0)
-    return {name: ARCHITECTURES[name].build() for name in NAMES}
+    return {name: build_model(name) for name in NAMES}
 
 
 @pytest.fixture(scope="module")

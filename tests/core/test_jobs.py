@@ -84,7 +84,7 @@ class FakeTrainer:
             duration_s=0.1,
             status="stopped" if stopped else self.status,
             data_source="sample",
-            unsure_threshold=0.5,
+            not_sure_floor=0.5,
             temperature=1.0,
         )
 

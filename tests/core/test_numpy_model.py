@@ -12,9 +12,10 @@ import pytest
 
 import keras
 
-from core.architectures import ARCHITECTURES, get_architecture
+from core.architectures import build_model
 from core.inference import load_model, predict_probabilities
 from core.numpy_model import UnsupportedModelError, _same_padding, load_numpy_model
+from core.recipes import RECIPES
 from core.runs import SHIPPED_RUN_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -38,10 +39,10 @@ def _randomised(model: keras.Model, seed: int) -> keras.Model:
     return model
 
 
-@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+@pytest.mark.parametrize("architecture", list(RECIPES))
 def test_every_architecture_matches_keras(architecture, tmp_path, sample_data):
     keras.utils.set_random_seed(0)
-    model = _randomised(get_architecture(architecture).build(), seed=1)
+    model = _randomised(build_model(architecture), seed=1)
     path = tmp_path / "model.keras"
     model.save(path)
     images = sample_data.x_test[:16]

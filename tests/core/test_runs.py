@@ -23,10 +23,10 @@ import keras
 from keras import layers
 
 from core import runs
-from core.architectures import get_architecture
+from core.architectures import build_model
 from core.config import TrainingConfig
 from core.inference import predict_probabilities
-from core.progress import EpochMetrics
+from core.progress import EpochMetrics, RunStatus
 from core.runs import (
     ACTIVE_FILE,
     CONFIG_FILE,
@@ -44,6 +44,7 @@ from core.runs import (
     default_runs_dir,
 )
 from core.training import TrainingResult
+from core.uncertainty import DEFAULT_NOT_SURE_FLOOR
 
 
 def make_history(epochs: int, *, last_complete: bool = True) -> tuple[EpochMetrics, ...]:
@@ -64,7 +65,7 @@ def make_history(epochs: int, *, last_complete: bool = True) -> tuple[EpochMetri
 def make_result(
     architecture: str = "fast",
     *,
-    status: str = "completed",
+    status: RunStatus = RunStatus.COMPLETED,
     epochs: int = 2,
     seed: int = 0,
     history: tuple[EpochMetrics, ...] | None = None,
@@ -73,7 +74,7 @@ def make_result(
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     return TrainingResult(
-        model=get_architecture(architecture).build(),
+        model=build_model(architecture),
         config=TrainingConfig.for_architecture(architecture, epochs=epochs, seed=seed),
         history=history if history is not None else make_history(epochs),
         test_probabilities=rng.dirichlet(np.ones(10), size=50).astype(np.float32),  # (50, 10)
@@ -81,7 +82,7 @@ def make_result(
         duration_s=12.5,
         status=status,
         data_source="sample",
-        unsure_threshold=0.61,
+        not_sure_floor=0.61,
         temperature=1.37,
     )
 
@@ -111,7 +112,7 @@ def entries(folder: Path) -> list[str]:
 
 
 def test_save_then_read_everything_back(store, runs_dir, sample_data):
-    result = make_result("fast", status="stopped", history=make_history(3, last_complete=False))
+    result = make_result("fast", status=RunStatus.STOPPED, history=make_history(3, last_complete=False))
     record = store.save(result)
 
     assert record.path == runs_dir / record.run_id
@@ -154,7 +155,7 @@ def test_a_new_store_on_the_same_folder_sees_the_runs(store, runs_dir):
 def test_non_finite_history_values_survive_the_round_trip(store):
     # A diverged run's history holds NaN and inf; listing and curves must still read it.
     history = (EpochMetrics(1, math.nan, 0.1, math.inf, 0.1, 1.0, False),)
-    record = store.save(make_result(status="diverged", history=history, epochs=1))
+    record = store.save(make_result(status=RunStatus.DIVERGED, history=history, epochs=1))
     (metrics,) = store.history(record.run_id)
     assert math.isnan(metrics.loss) and metrics.val_loss == math.inf
     assert store.get(record.run_id).status == "diverged"
@@ -320,7 +321,7 @@ def test_active_run_defaults_to_the_newest(store):
 
 def test_a_diverged_run_never_becomes_active_by_default(store):
     usable = store.save(make_result("seed"))
-    store.save(make_result("fast", status="diverged"))
+    store.save(make_result("fast", status=RunStatus.DIVERGED))
     assert store.active_run_id() == usable.run_id
 
 
@@ -459,8 +460,9 @@ def test_the_real_shipped_run_reads_and_loads(runs_dir):
     assert [record.run_id for record in store.list_runs()] == [SHIPPED_RUN_ID]
     assert store.active_run_id() == SHIPPED_RUN_ID
     record = store.get(SHIPPED_RUN_ID)
-    assert record.shipped and record.status == "completed"
+    assert record.shipped and record.status == "completed" and record.status is RunStatus.COMPLETED
     assert 0.9 < record.test_accuracy <= 1
+    assert record.not_sure_floor != DEFAULT_NOT_SURE_FLOOR  # the fitted floor, read from summary.json
     history = store.history(SHIPPED_RUN_ID)
     assert sum(metrics.complete for metrics in history) == record.epochs_completed
     probabilities = store.test_probabilities(SHIPPED_RUN_ID)
@@ -473,17 +475,24 @@ def test_the_real_shipped_run_reads_and_loads(runs_dir):
 
 def test_fitted_floor_and_temperature_round_trip_and_default_for_old_runs(store):
     record = store.save(make_result())
-    assert record.unsure_threshold == pytest.approx(0.61)
+    assert record.not_sure_floor == pytest.approx(0.61)
     assert record.temperature == pytest.approx(1.37)
     summary_path = record.path / "summary.json"
     summary = json.loads(summary_path.read_text())
-    del summary["unsure_threshold"], summary["temperature"]  # a run saved before either was fitted
+    del summary["not_sure_floor"], summary["temperature"]  # a run saved before either was fitted
     summary_path.write_text(json.dumps(summary))
-    from core.uncertainty import DEFAULT_UNSURE_THRESHOLD
-
     old = store.get(record.run_id)
-    assert old.unsure_threshold == DEFAULT_UNSURE_THRESHOLD
+    assert old.not_sure_floor == DEFAULT_NOT_SURE_FLOOR
     assert old.temperature == 1.0  # no scaling
+
+
+def test_a_floor_saved_under_its_old_name_still_reads(store):
+    record = store.save(make_result())
+    summary_path = record.path / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary["unsure_threshold"] = summary.pop("not_sure_floor")  # as runs saved before the rename
+    summary_path.write_text(json.dumps(summary))
+    assert store.get(record.run_id).not_sure_floor == pytest.approx(0.61)
 
 
 def test_realworld_accuracy_reads_the_recorded_figures(store):

@@ -138,7 +138,7 @@ def test_a_digit_in_separate_pieces_stays_one_digit(case: str) -> None:
     assert len(digits) == 1
     _assert_box_matches(digits[0].box, _ink_box(canvas))
     # All pieces go to the model: the single-digit pipeline, which keeps every blob, gives the same input.
-    np.testing.assert_array_equal(digits[0].digit.model_input, preprocess_digit(canvas).model_input)
+    np.testing.assert_array_equal(digits[0].preprocessed.model_input, preprocess_digit(canvas).model_input)
 
 
 @pytest.mark.parametrize("case", ["5-flag-stem-belly-apart", "7-bar-stem-crossbar-apart", "1-broken-stroke"])
@@ -190,7 +190,7 @@ def test_each_digit_of_a_row_is_the_digit_drawn_alone() -> None:
         alone[around] = canvas[around]
         reference = preprocess_digit(alone).model_input
         # The only difference: alone, the ink is scaled to its own brightest pixels, here to all four digits'.
-        np.testing.assert_allclose(digit.digit.model_input, reference, atol=3 / 255, err_msg=character)
+        np.testing.assert_allclose(digit.preprocessed.model_input, reference, atol=3 / 255, err_msg=character)
 
 
 def test_two_lines_are_read_top_to_bottom_then_left_to_right() -> None:
@@ -251,7 +251,7 @@ def test_specks_are_ignored() -> None:
     for digit, clean_digit, box in zip(digits, clean, drawn):
         assert digit.box == clean_digit.box
         _assert_box_matches(digit.box, box)
-        np.testing.assert_array_equal(digit.digit.model_input, clean_digit.digit.model_input)
+        np.testing.assert_array_equal(digit.preprocessed.model_input, clean_digit.preprocessed.model_input)
 
 
 def test_a_neighbours_stroke_does_not_leak_into_the_cut_out() -> None:
@@ -266,7 +266,7 @@ def test_a_neighbours_stroke_does_not_leak_into_the_cut_out() -> None:
     digits = segment_digits(canvas)
 
     assert len(digits) == 2
-    np.testing.assert_array_equal(digits[0].digit.model_input, preprocess_digit(one_alone).model_input)
+    np.testing.assert_array_equal(digits[0].preprocessed.model_input, preprocess_digit(one_alone).model_input)
 
 
 # ----------------------------------------------------------------------------- single digits, errors, sizes
@@ -300,9 +300,9 @@ def test_a_single_digit_gives_what_preprocess_digit_gives(case: str) -> None:
 
     assert len(digits) == 1
     assert isinstance(digits[0], SegmentedDigit)
-    np.testing.assert_array_equal(digits[0].digit.model_input, alone.model_input)
-    assert tuple(step.name for step in digits[0].digit.steps) == STEP_NAMES
-    for step, alone_step in zip(digits[0].digit.steps[3:], alone.steps[3:]):  # "cropped" onwards
+    np.testing.assert_array_equal(digits[0].preprocessed.model_input, alone.model_input)
+    assert tuple(step.name for step in digits[0].preprocessed.steps) == STEP_NAMES
+    for step, alone_step in zip(digits[0].preprocessed.steps[3:], alone.steps[3:]):  # "cropped" onwards
         np.testing.assert_array_equal(step.image, alone_step.image)
 
 
@@ -315,7 +315,7 @@ def test_enlarged_mnist_digits_stay_single_digits() -> None:
         canvas[40:264, 40:264] = cv2.resize(digit, (224, 224), interpolation=cv2.INTER_LINEAR)
         found = segment_digits(canvas)
         counts.append(len(found))
-        differences.append(np.abs(found[0].digit.model_input - preprocess_digit(canvas).model_input).max())
+        differences.append(np.abs(found[0].preprocessed.model_input - preprocess_digit(canvas).model_input).max())
     # Handwriting has its breaks (open 4s, detached 5 flags): every one must still come out whole.
     assert counts == [1] * len(digits)
     assert np.mean(np.array(differences) == 0) >= 0.97
@@ -328,14 +328,14 @@ def test_steps_are_cut_to_the_digit() -> None:
     digits = segment_digits(image)
 
     for digit in digits:
-        steps = {step.name: step.image for step in digit.digit.steps}
+        steps = {step.name: step.image for step in digit.preprocessed.steps}
         box = digit.box
         np.testing.assert_array_equal(
             steps["original"], image[box.top : box.top + box.height, box.left : box.left + box.width]
         )
         assert steps["thresholded"].ndim == 2 and steps["thresholded"].dtype == np.uint8
         assert steps["centred 28x28"].shape == (28, 28)
-        assert digit.digit.model_input.shape == (28, 28) and digit.digit.model_input.dtype == np.float32
+        assert digit.preprocessed.model_input.shape == (28, 28) and digit.preprocessed.model_input.dtype == np.float32
 
 
 def test_boxes_are_in_the_original_images_pixels_when_it_is_shrunk() -> None:
@@ -465,7 +465,7 @@ def test_the_shipped_model_reads_mnist_numbers_back() -> None:
     for _ in range(8):
         chosen = rng.choice(readable, 4, replace=False)
         digits = segment_digits(_mnist_number(images[chosen]))
-        probabilities = predict_probabilities(model, np.stack([digit.digit.model_input for digit in digits]))
+        probabilities = predict_probabilities(model, np.stack([digit.preprocessed.model_input for digit in digits]))
         read = "".join(str(value) for value in probabilities.argmax(axis=1))
         # Each digit enlarged and read alone: the number must read the same, whatever the model thinks.
         alone = np.stack([preprocess_digit(_mnist_number(images[[index]])).model_input for index in chosen])

@@ -30,7 +30,7 @@ from core.training import (
     split_training_data,
     train,
 )
-from core.uncertainty import fit_unsure_threshold
+from core.uncertainty import fit_not_sure_floor
 
 # Batch 64, not fast's recipe of 256: batch norm's moving statistics need a few dozen steps to settle,
 # and 2,000 images at 256 give only 16 steps (test accuracy then stays near chance).
@@ -92,9 +92,9 @@ def test_floor_and_temperature_are_fitted_on_the_validation_split(short_training
     validation_probabilities = predict_probabilities(result.model, split.x_validation)
     assert result.temperature == pytest.approx(fit_temperature(validation_probabilities, split.y_validation))
     distorted = distorted_copies(split.x_validation, result.config.seed, FLOOR_DISTORTED_COPIES)
-    assert result.unsure_threshold == pytest.approx(fit_unsure_threshold(predict_probabilities(result.model, distorted)))
+    assert result.not_sure_floor == pytest.approx(fit_not_sure_floor(predict_probabilities(result.model, distorted)))
     # Distorted digits are harder, so the floor sits lower than on the clean validation digits.
-    assert result.unsure_threshold < fit_unsure_threshold(validation_probabilities)
+    assert result.not_sure_floor < fit_not_sure_floor(validation_probabilities)
     assert result.temperature != pytest.approx(1.0)  # a short run is never calibrated by chance
 
 

@@ -1,11 +1,11 @@
-"""The confidence floor: fitted on validation digits, applied per input."""
+"""The "not sure" floor: fitted on validation digits, applied per input."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core.uncertainty import UNSURE_QUANTILE, fit_unsure_threshold, judge
+from core.uncertainty import NOT_SURE_QUANTILE, fit_not_sure_floor, judge
 
 
 def _probabilities(confidences: np.ndarray) -> np.ndarray:
@@ -15,17 +15,17 @@ def _probabilities(confidences: np.ndarray) -> np.ndarray:
     return rows
 
 
-def test_threshold_leaves_the_chosen_share_of_validation_digits_below_it():
+def test_floor_leaves_the_chosen_share_of_validation_digits_below_it():
     confidences = np.random.default_rng(0).uniform(0.3, 1.0, 10_000)
-    threshold = fit_unsure_threshold(_probabilities(confidences))
-    assert np.mean(confidences < threshold) == pytest.approx(UNSURE_QUANTILE, abs=0.001)
+    floor = fit_not_sure_floor(_probabilities(confidences))
+    assert np.mean(confidences < floor) == pytest.approx(NOT_SURE_QUANTILE, abs=0.001)
 
 
 def test_judge_names_the_digit_above_the_floor_and_doubts_below():
-    sure = judge(_probabilities(np.array([0.9]))[0], threshold=0.6)
+    sure = judge(_probabilities(np.array([0.9]))[0], not_sure_floor=0.6)
     assert (sure.digit, sure.label) == (3, "3")
     unsure = np.array([0.05, 0.02, 0.02, 0.40, 0.02, 0.02, 0.02, 0.35, 0.05, 0.05])
-    verdict = judge(unsure, threshold=0.6)
+    verdict = judge(unsure, not_sure_floor=0.6)
     assert verdict.digit is None and verdict.label == "?"
     assert (verdict.runner_up, verdict.runner_up_probability) == (7, pytest.approx(0.35))
     assert verdict.confidence == pytest.approx(0.40)
@@ -33,4 +33,4 @@ def test_judge_names_the_digit_above_the_floor_and_doubts_below():
 
 def test_empty_validation_set_is_refused():
     with pytest.raises(ValueError, match="zero validation"):
-        fit_unsure_threshold(np.zeros((0, 10)))
+        fit_not_sure_floor(np.zeros((0, 10)))

@@ -32,7 +32,7 @@ def test_bad_files_get_their_own_message(upload: Upload) -> None:
 def test_digits_in_every_encoding_are_read_right(upload: Upload, shipped_model) -> None:
     digits = segment_digits(decode_image(upload.data, name=upload.name))
     assert len(digits) == 1
-    probabilities = predict_probabilities(shipped_model, np.stack([found.digit.model_input for found in digits]))
+    probabilities = predict_probabilities(shipped_model, np.stack([found.preprocessed.model_input for found in digits]))
     assert int(probabilities[0].argmax()) == upload.digit
 
 

@@ -11,6 +11,7 @@ import threading
 import numpy as np
 import streamlit as st
 
+from core.mnist_format import IMAGE_SIDE
 from ui.loaders.light import active_run
 from ui.loaders.model import get_model
 
@@ -22,7 +23,7 @@ def _warm_up(run_id: str | None) -> None:
         from core.inference import predict_probabilities
 
         # The cached loader shares the model with the pages; one call traces it.
-        predict_probabilities(get_model(run_id), np.zeros((1, 28, 28), np.float32))
+        predict_probabilities(get_model(run_id), np.zeros((1, IMAGE_SIDE, IMAGE_SIDE), np.float32))
 
 
 @st.cache_resource

@@ -54,10 +54,10 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         NoInkError: the image holds no digit.
     """
     digits = segment_digits(image)
-    batch = np.stack([found.digit.model_input for found in digits])  # (k, 28, 28) float32
+    batch = np.stack([found.preprocessed.model_input for found in digits])  # (k, 28, 28) float32
     probabilities = get_predictor(run.run_id)(batch)  # (k, 10)
-    verdicts = [judge(row, run.unsure_threshold) for row in probabilities]
-    st.session_state[LAST_PREDICT_INPUT] = digits[0].digit.model_input
+    verdicts = [judge(row, run.not_sure_floor) for row in probabilities]
+    st.session_state[LAST_PREDICT_INPUT] = digits[0].preprocessed.model_input
     answer = "".join(verdict.label for verdict in verdicts)
     lowest = min(verdict.confidence for verdict in verdicts)
     if len(digits) == 1:
@@ -70,10 +70,10 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         if left.toggle("Where did it look?", key=f"{key}_grad_cam", help="Grad-CAM heat over the model's input"):
             from ui.widgets.grad_cam import grad_cam_for_any_digit  # Grad-CAM needs TensorFlow; a plain answer does not
 
-            grad_cam_for_any_digit(run.run_id, digits[0].digit.model_input, int(row.argmax()), f"{key}_explained", left)
+            grad_cam_for_any_digit(run.run_id, digits[0].preprocessed.model_input, int(row.argmax()), f"{key}_explained", left)
         open_feature_maps_button(None, key=f"{key}_open_maps", where=left)
         with right:
-            _show_steps_and_bars(digits[0].digit, row, key=f"{key}_bars")
+            _show_steps_and_bars(digits[0].preprocessed, row, key=f"{key}_bars")
         return
     left, right = st.columns([1, 3])
     left.metric("Prediction", answer)
@@ -84,4 +84,4 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         with st.expander(f"Digit {number + 1}: {verdict.label} ({verdict.confidence:.0%})"):
             if verdict.digit is None:
                 st.warning(_doubt(verdict, row))
-            _show_steps_and_bars(found.digit, row, key=f"{key}_bars_{number}")
+            _show_steps_and_bars(found.preprocessed, row, key=f"{key}_bars_{number}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.jobs import JobState
+from core.progress import RunStatus
 from ui.loaders.light import get_jobs
 from ui.widgets.charts import learning_curves
 
@@ -28,7 +30,7 @@ def draw_job(was_running: bool) -> None:
     st.progress(snapshot.overall_fraction, text=f"All epochs: {snapshot.overall_fraction:.0%}")
     if snapshot.is_running:
         # A callback runs before the rerun it triggers, so that rerun already shows "stopping".
-        st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == "stopping", help="Ends after the current batch and saves the run")
+        st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == JobState.STOPPING, help="Ends after the current batch and saves the run")
     last = snapshot.history[-1] if snapshot.history else None
     columns = st.columns(4)
     columns[0].metric("Epochs done", len(snapshot.history))
@@ -36,15 +38,15 @@ def draw_job(was_running: bool) -> None:
     columns[2].metric("Validation loss", f"{last.val_loss:.4f}" if last else "–")
     columns[3].metric("Elapsed", f"{snapshot.elapsed_s:.0f} s")
     st.plotly_chart(learning_curves(snapshot.history, snapshot.batch_losses, snapshot.batches_per_epoch), key="train_curves")
-    if snapshot.state == "done" and snapshot.status == "diverged":
+    if snapshot.state == JobState.DONE and snapshot.status == RunStatus.DIVERGED:
         st.warning(
             f"Training stopped: the loss became NaN, infinite or exploded, usually a learning rate too high for this optimizer. "
             f"The run was saved as **{snapshot.run_id}** (diverged) but not made active."
         )
-    elif snapshot.state == "done":
+    elif snapshot.state == JobState.DONE:
         st.success(f"Saved run **{snapshot.run_id}** ({snapshot.status}) and made it active: test accuracy {snapshot.test_accuracy:.2%}.")
         st.metric("Test accuracy", f"{snapshot.test_accuracy:.2%}")
-    elif snapshot.state == "failed":
+    elif snapshot.state == JobState.FAILED:
         st.error(f"Training failed: {snapshot.error}")
 
 

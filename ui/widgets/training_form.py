@@ -6,8 +6,8 @@ import dataclasses
 
 import streamlit as st
 
-from core.architectures import ARCHITECTURES
 from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name != "validation_split")
 SAVED_KEY = "train_saved_form"
@@ -21,7 +21,7 @@ def _recipe(architecture: str) -> dict[str, object]:
 
 def _restore_form() -> None:
     """Puts the remembered values back into the widgets Streamlit dropped on a page switch."""
-    saved = st.session_state.setdefault(SAVED_KEY, _recipe("fast"))
+    saved = st.session_state.setdefault(SAVED_KEY, _recipe(DEFAULT_ARCHITECTURE))
     for field in FORM_FIELDS:
         st.session_state.setdefault(f"train_{field}", saved[field])
 
@@ -46,8 +46,8 @@ def recipe_form(max_train_size: int) -> None:
     """Draws the recipe form with the values it had when the user last left the page."""
     _restore_form()
     with st.expander("Training recipe", expanded=True):
-        st.selectbox("Architecture", list(ARCHITECTURES), key="train_architecture", on_change=_apply_recipe)
-        st.caption(ARCHITECTURES[st.session_state["train_architecture"]].description)
+        st.selectbox("Architecture", list(RECIPES), key="train_architecture", on_change=_apply_recipe)
+        st.caption(RECIPES[st.session_state["train_architecture"]].description)
         left, middle, right = st.columns(3)
         left.number_input("Epochs", min_value=1, max_value=200, step=1, key="train_epochs")
         left.number_input("Batch size", min_value=1, max_value=8192, step=32, key="train_batch_size")
