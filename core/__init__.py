@@ -4,7 +4,7 @@ Pure Python (numpy, Keras, OpenCV). Nothing here imports Streamlit, so every pie
 
 The TensorFlow boundary: importing TensorFlow (Keras loads it) costs about 3 s, which a page that
 only lists runs, shows a form or reads a drawing must not pay. `TENSORFLOW_MODULES` below is the
-one list of project files that load it when imported. Every other module of core/, ui/, app_pages/,
+one list of project files that load it when imported. Every other module of core/, ui/, pages/,
 Home.py and bench/ must not, neither directly nor through the project modules it imports at its
 top; it may import TensorFlow inside a function, where the cost is paid on first use.
 tests/test_tensorflow_boundary.py holds the whole project to this list, both ways.
@@ -21,8 +21,8 @@ TENSORFLOW_MODULES: dict[str, str] = {
     "ui/loaders/explainers.py": "caches core.inspection's, core.embedding's and core.explain's sub-models",
     "ui/widgets/grad_cam.py": "the Grad-CAM digit picker",
     "ui/views/explanation.py": "saliency, Grad-CAM and nearest neighbours of one digit",
-    "app_pages/Misclassified.py": "Grad-CAM of a mistake",
-    "app_pages/Feature_maps.py": "feature maps, saliency and neighbours",
-    "app_pages/Insight.py": "embedding and Grad-CAM",
+    "pages/Misclassified.py": "Grad-CAM of a mistake",
+    "pages/Feature_maps.py": "feature maps, saliency and neighbours",
+    "pages/Insight.py": "embedding and Grad-CAM",
     "bench/train_timing.py": "times a training",
 }

@@ -20,7 +20,7 @@ from core import TENSORFLOW_MODULES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HEAVY_PACKAGES = ("tensorflow", "keras")
-LAYERS = ("core", "ui", "app_pages", "bench")
+LAYERS = ("core", "ui", "pages", "bench")
 PROJECT_FILES = sorted(
     ["Home.py", *(str(path.relative_to(PROJECT_ROOT)) for layer in LAYERS for path in (PROJECT_ROOT / layer).rglob("*.py"))]
 )

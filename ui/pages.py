@@ -1,8 +1,7 @@
 """Every page of Digit Lab, declared once: Home.py's navigation, Home's links and page buttons read `PAGES`.
 
-Page scripts live in app_pages/, not pages/: a pages/ folder beside Home.py turns on Streamlit's older
-automatic navigation, which runs a page without Home.py around it. A page's URL is its file name
-(app_pages/Train.py is served at /Train; Home, the default page, at /).
+Page scripts live in pages/, and a page's URL is its file name (pages/Train.py is served at /Train;
+Home, the default page, at /). ui/entrypoint.py turns this list into Streamlit's navigation.
 """
 
 from __future__ import annotations
@@ -24,27 +23,27 @@ class AppPage:
     heading: str = ""  # the page's title, when it is not `title`
 
 
-HOME = AppPage("app_pages/Home.py", "Home", "✍️", heading=APP_NAME)
+HOME = AppPage("pages/Overview.py", "Home", "✍️", heading=APP_NAME)
 TRAIN = AppPage(
-    "app_pages/Train.py", "Train", "🏋️", ":material/model_training:", "train an architecture and watch the curves live"
+    "pages/Train.py", "Train", "🏋️", ":material/model_training:", "train an architecture and watch the curves live"
 )
 MISCLASSIFIED = AppPage(
-    "app_pages/Misclassified.py", "Misclassified", "❌", ":material/error:", "browse the test images the model gets wrong",
+    "pages/Misclassified.py", "Misclassified", "❌", ":material/error:", "browse the test images the model gets wrong",
     heading="Misclassified test images",
 )
 CONFUSION_MATRIX = AppPage(
-    "app_pages/Confusion_matrix.py", "Confusion matrix", "🧮", ":material/grid_on:",
+    "pages/Confusion_matrix.py", "Confusion matrix", "🧮", ":material/grid_on:",
     "which digits are confused, per-class precision and recall",
 )
 FEATURE_MAPS = AppPage(
-    "app_pages/Feature_maps.py", "Feature maps", "🔬", ":material/biotech:", "what each convolution layer sees"
+    "pages/Feature_maps.py", "Feature maps", "🔬", ":material/biotech:", "what each convolution layer sees"
 )
-PREDICT = AppPage("app_pages/Predict.py", "Predict", "🎨", ":material/brush:", "draw a digit or upload photos")
+PREDICT = AppPage("pages/Predict.py", "Predict", "🎨", ":material/brush:", "draw a digit or upload photos")
 RUNS = AppPage(
-    "app_pages/Runs.py", "Runs", "🗂️", ":material/folder_open:", "compare, activate, download or delete trained models"
+    "pages/Runs.py", "Runs", "🗂️", ":material/folder_open:", "compare, activate, download or delete trained models"
 )
 INSIGHT = AppPage(
-    "app_pages/Insight.py", "Insight", "💡", ":material/lightbulb:",
+    "pages/Insight.py", "Insight", "💡", ":material/lightbulb:",
     "calibration, and the digits in the network's feature space",
 )
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.streamlit_ui import AppTab, ConsoleError
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "app_pages"
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 HOME_SCREENSHOT = Path(tempfile.gettempdir(), "digitlab-home.png")
 
 # (URL path, title, a metric or element that shows the page did its work)
@@ -58,6 +58,6 @@ def test_page_loads_without_errors(tab: AppTab, shipped_model_active, path: str,
 
 @pytest.mark.browser
 def test_every_page_file_is_covered() -> None:
-    """A new file in app_pages/ must join PAGES; a page's URL is its file name, Home's is /."""
-    url_paths = {"/" if page.stem == "Home" else "/" + page.stem for page in PAGES_DIR.glob("*.py")}
+    """A new file in pages/ must join PAGES; a page's URL is its file name, the default page's (Overview) is /."""
+    url_paths = {"/" if page.stem == "Overview" else "/" + page.stem for page in PAGES_DIR.glob("*.py")}
     assert url_paths == {path for path, _, _ in PAGES}

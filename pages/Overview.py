@@ -2,9 +2,12 @@
 
 import streamlit as st
 
+from ui.entrypoint import require_entrypoint
 from ui.loaders.light import active_run, get_data, get_store
 from ui.loaders.warmup import start_tensorflow_warmup
 from ui.pages import HOME, PAGES
+
+require_entrypoint()
 
 PEN_SET = "pendigits canvas, width 18, fill 0.7 (default)"
 SCAN_SET = "semeion photo"

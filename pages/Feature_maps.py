@@ -6,6 +6,7 @@ import streamlit as st
 from core.evaluation import misclassified_indices
 from core.inference import predict_probabilities
 from core.inspection import feature_maps, tile_channels
+from ui.entrypoint import require_entrypoint
 from ui.loaders.explainers import get_feature_extractor
 from ui.loaders.light import get_data
 from ui.loaders.model import active_probabilities, get_model
@@ -14,6 +15,8 @@ from ui.views.explanation import explanation_panel
 from ui.widgets.charts import channel_mosaic, probability_bars, single_channel
 from ui.widgets.navigation import take_feature_maps_request
 from ui.widgets.sidebar import require_active_run
+
+require_entrypoint()
 
 run = require_active_run()
 

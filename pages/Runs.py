@@ -5,9 +5,12 @@ import streamlit as st
 
 from core.model_card import architecture_summary, model_card
 from core.runs import MODEL_FILE
+from ui.entrypoint import require_entrypoint
 from ui.loaders.light import active_run, get_store
 from ui.loaders.model import get_model
 from ui.widgets.charts import compare_curves
+
+require_entrypoint()
 
 active = active_run()
 store = get_store()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.calibration import apply_temperature, confidence_histogram, expected_calibration_error, reliability_bins
 from core.embedding import embed, project
+from ui.entrypoint import require_entrypoint
 from ui.loaders.explainers import get_feature_model, test_projection
 from ui.loaders.light import get_data
 from ui.loaders.model import active_probabilities
@@ -13,6 +14,8 @@ from ui.widgets.charts import add_digit_thumbnails, confidence_histogram_chart, 
 from ui.widgets.grad_cam import grad_cam_for_any_digit
 from ui.widgets.navigation import open_feature_maps_button
 from ui.widgets.sidebar import require_active_run
+
+require_entrypoint()
 
 MAX_THUMBNAILS = 600  # beyond this the map is a carpet of digits and slow to redraw
 

@@ -5,8 +5,11 @@ from streamlit_drawable_canvas import st_canvas
 
 from core.images import ImageDecodeError, decode_image
 from core.preprocessing import NoInkError, reject_lone_dot
+from ui.entrypoint import require_entrypoint
 from ui.views.prediction import show_prediction
 from ui.widgets.sidebar import require_active_run
+
+require_entrypoint()
 
 run = require_active_run()
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.evaluation import misclassified_indices
+from ui.entrypoint import require_entrypoint
 from ui.loaders.light import get_data
 from ui.loaders.model import active_probabilities
 from ui.widgets.charts import probability_bars
@@ -10,6 +11,8 @@ from ui.widgets.grad_cam import grad_cam_for_any_digit
 from ui.widgets.navigation import open_feature_maps_button
 from ui.widgets.results import digit_grid, mistakes_table, paginate
 from ui.widgets.sidebar import require_active_run
+
+require_entrypoint()
 
 run = require_active_run()
 

@@ -3,9 +3,12 @@
 import streamlit as st
 
 from core.jobs import JobBusyError
+from ui.entrypoint import require_entrypoint
 from ui.loaders.light import get_data, get_jobs
 from ui.views.training_job import watch_job
 from ui.widgets.training_form import form_config, recipe_form
+
+require_entrypoint()
 
 jobs = get_jobs()
 data = get_data()
