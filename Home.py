@@ -1,70 +1,9 @@
-"""Digit Lab home: what the app is, the data and model in use, and where to go next."""
+"""Digit Lab's entrypoint (`streamlit run Home.py`): every page runs inside this script.
 
-import streamlit as st
+The pages are declared once, in ui/pages.py; ui/entrypoint.py hands them to `st.navigation`, draws
+what they all share (browser tab, heading, sidebar) and runs the page the URL names.
+"""
 
-from ui.resources import get_data, get_store
-from ui.sidebar import render_sidebar
-from ui.warmup import start_tensorflow_warmup
+from ui.entrypoint import run_app
 
-PEN_SET = "pendigits canvas, width 18, fill 0.7 (default)"
-SCAN_SET = "semeion photo"
-
-# Emoji favicons: a ":material/…:" favicon is fetched from fonts.gstatic.com, and the app works offline.
-st.set_page_config(page_title="Digit Lab", page_icon="✍️", layout="wide")
-st.title("Digit Lab")
-st.write(
-    "Train a convolutional network on MNIST's handwritten digits, watch it learn, see where and why "
-    "it fails, and test it live by drawing a digit. Everything runs on this machine."
-)
-
-active = render_sidebar()
-data = get_data()
-
-data_column, model_column = st.columns(2)
-with data_column:
-    st.subheader("Dataset")
-    if data.is_sample:
-        st.warning(
-            f"Using the **bundled sample** ({len(data.x_train):,} train / {len(data.x_test):,} test images): "
-            "full MNIST was not found. Set `DIGIT_LAB_MNIST` to a folder of MNIST files to use all of it."
-        )
-        with st.expander("Why full MNIST was not found"):
-            for problem in data.problems:
-                st.caption(problem)
-    st.metric("Training images", f"{len(data.x_train):,}")
-    st.caption(f"Source: **{data.source}** ({data.location}) · {len(data.x_test):,} test images")
-with model_column:
-    st.subheader("Active model")
-    if active is None:
-        st.info("No model yet. Open **Train** and press Start: the fast architecture trains in under a minute.")
-    else:
-        st.metric("Test accuracy", f"{active.test_accuracy:.2%}")
-        st.caption(
-            f"{active.run_id} · {active.config.architecture} · {active.parameter_count:,} parameters · "
-            f"trained {active.duration_s:.0f} s on {active.data_source}"
-        )
-        realworld = get_store().realworld_accuracy(active.run_id)
-        if realworld:
-            pen, scan = st.columns(2)
-            pen.metric("Tablet handwriting", f"{realworld.get(PEN_SET, float('nan')):.1%}", help="7,494 pendigits drawn as canvas strokes")
-            scan.metric("Scanned digits", f"{realworld.get(SCAN_SET, float('nan')):.1%}", help="1,593 Semeion scans as photos")
-            st.caption("Real handwriting the model never trained on (`python -m bench.realworld`).")
-
-st.subheader("Sample digits")
-st.image([data.x_test[index] for index in range(10)], caption=[f"label {data.y_test[index]}" for index in range(10)], width=64)
-
-st.subheader("Explore")
-pages = (
-    ("pages/1_Train.py", "Train", ":material/model_training:", "train an architecture and watch the curves live"),
-    ("pages/2_Misclassified.py", "Misclassified", ":material/error:", "browse the test images the model gets wrong"),
-    ("pages/3_Confusion_matrix.py", "Confusion matrix", ":material/grid_on:", "which digits are confused, per-class precision and recall"),
-    ("pages/4_Feature_maps.py", "Feature maps", ":material/biotech:", "what each convolution layer sees"),
-    ("pages/5_Predict.py", "Predict", ":material/brush:", "draw a digit or upload photos"),
-    ("pages/6_Runs.py", "Runs", ":material/folder_open:", "compare, activate, download or delete trained models"),
-    ("pages/7_Insight.py", "Insight", ":material/lightbulb:", "calibration, and the digits in the network's feature space"),
-)
-for path, label, icon, help_text in pages:
-    st.page_link(path, label=f"{label}: {help_text}", icon=icon)
-
-# Last, after everything is drawn, so Home never waits: TensorFlow and the model load in the background.
-start_tensorflow_warmup()
+run_app()

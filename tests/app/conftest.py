@@ -9,8 +9,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ui.pages import PAGES as APP_PAGES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["Home.py", *sorted(str(path.relative_to(PROJECT_ROOT)) for path in (PROJECT_ROOT / "pages").glob("*.py"))]
+PAGES = [page.script for page in APP_PAGES]
 TIMEOUT_S = 60
 
 

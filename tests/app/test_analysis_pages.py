@@ -28,7 +28,7 @@ def _expected(app_env, run_id):
 def test_misclassified_counts_match_core(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
     mistakes = misclassified_indices(labels, probabilities)
-    app = open_page("pages/2_Misclassified.py")
+    app = open_page("pages/Misclassified.py")
     assert not app.exception
     assert _metric(app, "Errors") == f"{len(mistakes):,}"
     assert _metric(app, "Test accuracy") == f"{1 - len(mistakes) / len(labels):.2%}"
@@ -38,7 +38,7 @@ def test_misclassified_counts_match_core(app_with_model, app_env):
 
 def test_misclassified_filter_by_true_digit(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
-    app = open_page("pages/2_Misclassified.py")
+    app = open_page("pages/Misclassified.py")
     app.selectbox(key="mis_true").set_value(8).run()
     expected = misclassified_indices(labels, probabilities, true_digit=8)
     assert any(f"{len(expected):,} mistakes match" in caption.value for caption in app.caption)
@@ -47,7 +47,7 @@ def test_misclassified_filter_by_true_digit(app_with_model, app_env):
 def test_misclassified_explains_any_digit_with_grad_cam(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
     first_mistake = misclassified_indices(labels, probabilities)[0]
-    app = open_page("pages/2_Misclassified.py")
+    app = open_page("pages/Misclassified.py")
     predicted, true = int(probabilities[first_mistake].argmax()), int(labels[first_mistake])
     assert app.selectbox(key="mis_explained").value == predicted
     app.selectbox(key="mis_explained").set_value(true).run()  # "why not the right digit?"
@@ -58,7 +58,7 @@ def test_misclassified_explains_any_digit_with_grad_cam(app_with_model, app_env)
 def test_confusion_page_counts_and_class_table_match_core(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
     matrix = confusion_matrix(labels, probabilities.argmax(axis=1))
-    app = open_page("pages/3_Confusion_matrix.py")
+    app = open_page("pages/Confusion_matrix.py")
     assert not app.exception
     assert _metric(app, "Errors") == f"{int(matrix.sum() - matrix.trace()):,}"
     table = app.dataframe[0].value
@@ -68,7 +68,7 @@ def test_confusion_page_counts_and_class_table_match_core(app_with_model, app_en
 
 def test_confusion_cell_lists_its_images(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
-    app = open_page("pages/3_Confusion_matrix.py")
+    app = open_page("pages/Confusion_matrix.py")
     app.selectbox(key="cm_true").set_value(3).run()
     app.selectbox(key="cm_predicted").set_value(3).run()
     count = int(np.sum((labels == 3) & (probabilities.argmax(axis=1) == 3)))
@@ -78,7 +78,7 @@ def test_confusion_cell_lists_its_images(app_with_model, app_env):
 def test_feature_maps_show_every_feature_layer(app_with_model, app_env):
     store = RunStore(app_env, shipped_dir=None)
     names = build_feature_extractor(store.load_model(app_with_model)).layer_names
-    app = open_page("pages/4_Feature_maps.py")
+    app = open_page("pages/Feature_maps.py")
     assert not app.exception
     shown = [header.value.split(" · ")[0] for header in app.main.subheader if " · " in header.value]
     assert shown == list(names)
@@ -91,7 +91,7 @@ def _digit_png(draw) -> bytes:
 
 
 def test_predict_upload_shows_a_prediction_and_survives_a_bad_file(app_with_model):
-    app = open_page("pages/5_Predict.py")
+    app = open_page("pages/Predict.py")
     one = _digit_png(lambda paper: cv2.line(paper, (120, 30), (120, 210), 0, 18))
     app.file_uploader(key="predict_uploads").set_value(
         [("one.png", one, "image/png"), ("notes.png", b"just some text", "image/png")]
@@ -103,10 +103,10 @@ def test_predict_upload_shows_a_prediction_and_survives_a_bad_file(app_with_mode
 
 
 def test_feature_maps_use_the_last_prediction_input(app_with_model):
-    app = open_page("pages/5_Predict.py")
+    app = open_page("pages/Predict.py")
     one = _digit_png(lambda paper: cv2.line(paper, (120, 30), (120, 210), 0, 18))
     app.file_uploader(key="predict_uploads").set_value(("one.png", one, "image/png")).run()
-    app.switch_page("pages/4_Feature_maps.py").run()
+    app.switch_page("pages/Feature_maps.py").run()
     app.radio(key="fm_source").set_value("Last drawing on Predict").run()
     assert not app.exception
     assert not any("Draw or upload" in info.value for info in app.info)
@@ -114,7 +114,7 @@ def test_feature_maps_use_the_last_prediction_input(app_with_model):
 
 
 def test_a_drawing_opens_in_feature_maps_in_one_click(app_with_model):
-    app = open_page("pages/5_Predict.py")
+    app = open_page("pages/Predict.py")
     one = _digit_png(lambda paper: cv2.line(paper, (120, 30), (120, 210), 0, 18))
     app.file_uploader(key="predict_uploads").set_value(("one.png", one, "image/png")).run()
     predicted = next(metric.value for metric in app.metric if metric.label == "Prediction")
@@ -132,7 +132,7 @@ def test_predict_upload_of_a_number_reads_every_digit(app_with_model):
     picks = [int(np.flatnonzero(sample.y_test == digit)[0]) for digit in (2, 0, 4, 7)]
     row = np.hstack([np.pad(sample.x_test[index], 4) for index in picks])  # (36, 144) white on black
     paper = 255 - cv2.resize(row, None, fx=6, fy=6, interpolation=cv2.INTER_LINEAR)
-    app = open_page("pages/5_Predict.py")
+    app = open_page("pages/Predict.py")
     app.file_uploader(key="predict_uploads").set_value(("number.png", cv2.imencode(".png", paper)[1].tobytes(), "image/png")).run()
     assert not app.exception
     predictions = [metric.value for metric in app.metric if metric.label == "Prediction"]
@@ -141,7 +141,7 @@ def test_predict_upload_of_a_number_reads_every_digit(app_with_model):
 
 
 def test_feature_maps_explain_any_digit_and_show_neighbours(app_with_model):
-    app = open_page("pages/4_Feature_maps.py")
+    app = open_page("pages/Feature_maps.py")
     app.selectbox(key="fm_explained").set_value(7).run()
     assert not app.exception
     assert any("Nearest training images" in caption.value for caption in app.caption)
@@ -152,7 +152,7 @@ def test_insight_reports_the_calibration_core_computes(app_with_model, app_env):
 
     store, probabilities, labels = _expected(app_env, app_with_model)
     temperature = store.get(app_with_model).temperature  # fitted on validation digits at save time
-    app = open_page("pages/7_Insight.py")
+    app = open_page("pages/Insight.py")
     assert not app.exception
     assert _metric(app, "Expected calibration error") == f"{expected_calibration_error(probabilities, labels):.2%}"
     assert _metric(app, "Run's temperature") == f"{temperature:.2f}"
@@ -166,7 +166,7 @@ def test_insight_reports_the_calibration_core_computes(app_with_model, app_env):
 
 
 def test_a_confusion_cell_image_opens_in_feature_maps(app_with_model, app_env):
-    app = open_page("pages/3_Confusion_matrix.py")
+    app = open_page("pages/Confusion_matrix.py")
     chosen = app.selectbox(key="cm_chosen").value
     next(button for button in app.button if button.label.startswith("Open its feature maps")).click().run()
     assert not app.exception
@@ -174,7 +174,7 @@ def test_a_confusion_cell_image_opens_in_feature_maps(app_with_model, app_env):
 
 
 def test_insight_map_draws_the_chosen_number_of_digit_images(app_with_model):
-    app = open_page("pages/7_Insight.py")
+    app = open_page("pages/Insight.py")
     scatter = json.loads(app.get("plotly_chart")[2].proto.spec)
     assert len(scatter["layout"]["images"]) == app.slider(key="insight_thumbnails").value > 0
     assert scatter["layout"]["images"][0]["source"].startswith("data:image/png;base64,")

@@ -11,7 +11,7 @@ def _predictions(app) -> list[str]:
 
 
 def test_every_upload_gets_its_message_or_an_answer_and_the_page_stays_usable(app_with_model):
-    app = open_page("pages/5_Predict.py")
+    app = open_page("pages/Predict.py")
     corpus = build_corpus()
     for upload in corpus:
         app.file_uploader(key="predict_uploads").set_value((upload.name, upload.data, "application/octet-stream")).run()

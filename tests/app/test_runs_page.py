@@ -16,7 +16,7 @@ def _second_run(app_env, app_with_model) -> str:
 
 
 def test_runs_are_listed_with_their_accuracy(app_with_model, app_env):
-    app = open_page("pages/6_Runs.py")
+    app = open_page("pages/Runs.py")
     assert not app.exception
     table = app.dataframe[0].value
     record = RunStore(app_env, shipped_dir=None).get(app_with_model)
@@ -28,7 +28,7 @@ def test_make_active_switches_the_server_model(app_with_model, app_env):
     other = _second_run(app_env, app_with_model)
     store = RunStore(app_env, shipped_dir=None)
     store.set_active(app_with_model)
-    app = open_page("pages/6_Runs.py")
+    app = open_page("pages/Runs.py")
     app.selectbox(key="runs_chosen").set_value(other).run()
     next(button for button in app.button if button.label == "Make active").click().run()
     assert not app.exception
@@ -37,7 +37,7 @@ def test_make_active_switches_the_server_model(app_with_model, app_env):
 
 def test_delete_needs_confirmation(app_with_model, app_env):
     other = _second_run(app_env, app_with_model)
-    app = open_page("pages/6_Runs.py")
+    app = open_page("pages/Runs.py")
     app.selectbox(key="runs_chosen").set_value(other).run()
     assert (app_env / other).is_dir(), "choosing a run deletes nothing"
     next(button for button in app.button if button.label == "Yes, delete it").click().run()
@@ -49,6 +49,6 @@ def test_delete_needs_confirmation(app_with_model, app_env):
 def test_broken_run_is_reported_not_crashing(app_with_model, app_env):
     broken = _second_run(app_env, app_with_model)
     (app_env / broken / "summary.json").write_text("{not json")
-    app = open_page("pages/6_Runs.py")
+    app = open_page("pages/Runs.py")
     assert not app.exception
     assert any(broken in warning.value for warning in app.warning)

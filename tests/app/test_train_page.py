@@ -33,7 +33,7 @@ def _fill_form(app, *, epochs: int, train_size: int, batch_size: int = 64) -> No
 
 
 def test_start_trains_saves_and_activates_a_run(app_env):
-    app = open_page("pages/1_Train.py")
+    app = open_page("pages/Train.py")
     _fill_form(app, epochs=1, train_size=1000)
     app.checkbox(key="train_template_digits").check()
     app.button[0].click().run()
@@ -48,7 +48,7 @@ def test_start_trains_saves_and_activates_a_run(app_env):
 
 
 def test_stop_ends_the_job_early_and_still_saves(app_env):
-    app = open_page("pages/1_Train.py")
+    app = open_page("pages/Train.py")
     _fill_form(app, epochs=20, train_size=4000, batch_size=32)
     app.button[0].click().run()
     _wait_for_state(app, "running")
@@ -61,11 +61,11 @@ def test_stop_ends_the_job_early_and_still_saves(app_env):
 
 
 def test_a_second_session_watches_instead_of_starting(app_env):
-    first = open_page("pages/1_Train.py")
+    first = open_page("pages/Train.py")
     _fill_form(first, epochs=20, train_size=4000, batch_size=32)
     first.button[0].click().run()
     _wait_for_state(first, "running")
-    second = open_page("pages/1_Train.py")
+    second = open_page("pages/Train.py")
     assert second.button[0].disabled
     assert any("already" in info.value or "running on this server" in info.value for info in second.info)
     next(button for button in second.button if button.label == "Stop").click().run()
@@ -73,7 +73,7 @@ def test_a_second_session_watches_instead_of_starting(app_env):
 
 
 def test_invalid_learning_rate_is_refused_with_a_message(app_env):
-    app = open_page("pages/1_Train.py")
+    app = open_page("pages/Train.py")
     app.number_input(key="train_learning_rate").set_value(0.0)
     app.button[0].click().run()
     assert not app.exception
@@ -82,15 +82,15 @@ def test_invalid_learning_rate_is_refused_with_a_message(app_env):
 
 
 def test_form_values_survive_a_page_switch(app_env):
-    app = open_page("pages/1_Train.py")
+    app = open_page("pages/Train.py")
     app.number_input(key="train_epochs").set_value(7).run()
-    app.switch_page("Home.py").run()
-    app.switch_page("pages/1_Train.py").run()
+    app.switch_page("pages/Overview.py").run()
+    app.switch_page("pages/Train.py").run()
     assert app.number_input(key="train_epochs").value == 7
 
 
 def test_two_sessions_pressing_start_at_once_run_one_job(app_env):
-    first, second = open_page("pages/1_Train.py"), open_page("pages/1_Train.py")  # both see Start enabled
+    first, second = open_page("pages/Train.py"), open_page("pages/Train.py")  # both see Start enabled
     for app in (first, second):
         _fill_form(app, epochs=20, train_size=4000, batch_size=32)
     first.button[0].click().run()
@@ -107,7 +107,7 @@ def test_two_sessions_pressing_start_at_once_run_one_job(app_env):
 
 
 def test_a_batch_larger_than_the_training_images_is_refused_with_a_message(app_env):
-    app = open_page("pages/1_Train.py")
+    app = open_page("pages/Train.py")
     _fill_form(app, epochs=1, train_size=100, batch_size=4096)
     app.button[0].click().run()
     caption = _wait_for_state(app, "failed", "done")
@@ -117,7 +117,7 @@ def test_a_batch_larger_than_the_training_images_is_refused_with_a_message(app_e
 
 
 def test_a_diverging_run_is_stopped_and_the_reason_shown(app_env):
-    app = open_page("pages/1_Train.py")
+    app = open_page("pages/Train.py")
     app.selectbox(key="train_architecture").set_value("seed").run()
     _fill_form(app, epochs=3, train_size=1000)
     app.selectbox(key="train_optimizer").set_value("sgd")
@@ -135,7 +135,7 @@ def test_page_runs_do_not_reset_keras_under_a_training_thread(app_env):
     import keras
 
     keras.layers.Dense(1)  # Keras now numbers the next Dense layer "dense_1" or later
-    open_page("pages/1_Train.py")
+    open_page("pages/Train.py")
     # Streamlit's own clean-up after a run calls keras.backend.clear_session(), which restarts the
     # numbering (and clears TensorFlow's kernel cache under a running job).
     assert keras.layers.Dense(1).name != "dense"

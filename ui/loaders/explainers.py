@@ -1,14 +1,15 @@
-"""Cached explanation machinery per run: Grad-CAM explainers and feature-space embeddings."""
+"""Cached per run, and TensorFlow-backed: Grad-CAM explainers, feature-map extractors, feature-space embeddings."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from core.embedding import Projection, build_feature_model, embed, pca, project
 from core.explain import Explainer, build_explainer, grad_cam, overlay
-from ui.resources import get_data, get_model
+from core.inspection import FeatureExtractor, build_feature_extractor
+from ui.loaders.light import get_data
+from ui.loaders.model import get_model
 
 NEIGHBOUR_POOL = 10_000  # training images searched for neighbours: enough for close matches, seconds to embed
 
@@ -28,14 +29,6 @@ def grad_cam_overlay(run_id: str, image: np.ndarray, class_index: int | None = N
     return overlay(image, grad_cam(get_explainer(run_id), image, class_index))
 
 
-def grad_cam_for_any_digit(run_id: str, image: np.ndarray, predicted: int, key: str, where: DeltaGenerator) -> None:
-    """A digit picker, the prediction by default, and the Grad-CAM of that digit's score: "why not a 7?"."""
-    explained = where.selectbox(
-        "Grad-CAM for digit", range(10), index=predicted, key=key, help="Pick another digit to see what speaks for it"
-    )
-    where.image(grad_cam_overlay(run_id, image, explained), caption=f"Grad-CAM for {explained}", width=140)
-
-
 @st.cache_resource(max_entries=2, show_spinner="Embedding training images…")
 def training_features(run_id: str) -> tuple[np.ndarray, np.ndarray]:
     """Penultimate-layer features of a fixed subset of training images, and their indices."""
@@ -50,3 +43,8 @@ def test_projection(run_id: str) -> tuple[Projection, np.ndarray]:
     features = embed(get_feature_model(run_id), get_data().x_test)  # (n_test, d)
     projection = pca(features, components=2)
     return projection, project(projection, features)  # (n_test, 2)
+
+
+@st.cache_resource(max_entries=4)
+def get_feature_extractor(run_id: str) -> FeatureExtractor:
+    return build_feature_extractor(get_model(run_id))

@@ -5,19 +5,20 @@ import streamlit as st
 
 from core.evaluation import misclassified_indices
 from core.inference import predict_probabilities
-from core.embedding import embed, nearest_neighbours
-from core.explain import overlay, saliency
 from core.inspection import feature_maps, tile_channels
-from ui.charts import channel_mosaic, probability_bars, single_channel
-from ui.evaluation_view import active_probabilities
-from ui.insight_view import get_feature_model, grad_cam_overlay, training_features
-from ui.inspection_view import get_feature_extractor
-from ui.navigation import take_feature_maps_request
-from ui.predict_view import LAST_INPUT_KEY
-from ui.resources import get_data, get_model
-from ui.sidebar import start_page
+from ui.entrypoint import require_entrypoint
+from ui.loaders.explainers import get_feature_extractor
+from ui.loaders.light import get_data
+from ui.loaders.model import active_probabilities, get_model
+from ui.session_keys import LAST_PREDICT_INPUT
+from ui.views.explanation import explanation_panel
+from ui.widgets.charts import channel_mosaic, probability_bars, single_channel
+from ui.widgets.navigation import take_feature_maps_request
+from ui.widgets.sidebar import require_active_run
 
-run = start_page("Feature maps", "🔬")
+require_entrypoint()
+
+run = require_active_run()
 
 data = get_data()
 SOURCES = ["Test image by index", "A misclassified test image", "Last drawing on Predict"]
@@ -43,7 +44,7 @@ elif source == SOURCES[1]:
     index = st.selectbox("Most confident mistakes", mistakes, key="fm_mistake")
     image, caption = data.x_test[index], f"test #{index}, true label {data.y_test[index]}"
 else:
-    image = st.session_state.get(LAST_INPUT_KEY)
+    image = st.session_state.get(LAST_PREDICT_INPUT)
     if image is None:
         st.info("Draw or upload a digit on the Predict page first; it will appear here.")
         st.stop()
@@ -55,26 +56,7 @@ left.image(image, width=140, caption=caption, clamp=True)
 left.metric("Prediction", int(probabilities.argmax()))
 right.plotly_chart(probability_bars(probabilities), key="fm_bars")
 
-st.subheader("Where the model looked")
-explained = st.selectbox(
-    "Explain the score of digit", range(10), index=int(probabilities.argmax()), key="fm_explained",
-    help="Pick another digit to ask 'why not a 7?'",
-)
-heat_column, saliency_column, neighbours_column = st.columns([1, 1, 2])
-heat_column.image(grad_cam_overlay(run.run_id, image, explained), caption=f"Grad-CAM for {explained}", width=200)
-saliency_column.image(
-    overlay(image, saliency(get_model(run.run_id), image, explained)), caption=f"saliency for {explained}", width=200
-)
-with neighbours_column:
-    features, pool = training_features(run.run_id)
-    query = embed(get_feature_model(run.run_id), image[np.newaxis])[0]  # (d,)
-    neighbours = nearest_neighbours(query, features, k=8)
-    st.caption("Nearest training images in the network's feature space")
-    st.image(
-        [data.x_train[pool[index]] for index in neighbours.indices],
-        caption=[f"label {data.y_train[pool[index]]}" for index in neighbours.indices],
-        width=56,
-    )
+explanation_panel(run.run_id, image, int(probabilities.argmax()))
 
 for feature_map in feature_maps(get_feature_extractor(run.run_id), image):
     height, width, channels = feature_map.shape

@@ -10,11 +10,11 @@ from core.preprocessing import PreprocessedDigit
 from core.runs import RunRecord
 from core.segmentation import SegmentedDigit, segment_digits
 from core.uncertainty import Verdict, judge
-from ui.charts import probability_bars
-from ui.navigation import open_feature_maps_button
-from ui.resources import get_predictor
+from ui.loaders.light import get_predictor
+from ui.session_keys import LAST_PREDICT_INPUT
+from ui.widgets.charts import probability_bars
+from ui.widgets.navigation import open_feature_maps_button
 
-LAST_INPUT_KEY = "predict_last_input"  # read by the Feature maps page
 BOX_COLOUR = (255, 127, 14)  # the app's accent orange, RGB
 
 
@@ -57,7 +57,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     batch = np.stack([found.preprocessed.model_input for found in digits])  # (k, 28, 28) float32
     probabilities = get_predictor(run.run_id)(batch)  # (k, 10)
     verdicts = [judge(row, run.not_sure_floor) for row in probabilities]
-    st.session_state[LAST_INPUT_KEY] = digits[0].preprocessed.model_input
+    st.session_state[LAST_PREDICT_INPUT] = digits[0].preprocessed.model_input
     answer = "".join(verdict.label for verdict in verdicts)
     lowest = min(verdict.confidence for verdict in verdicts)
     if len(digits) == 1:
@@ -68,7 +68,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
         if verdict.digit is None:
             left.warning(_doubt(verdict, row))
         if left.toggle("Where did it look?", key=f"{key}_grad_cam", help="Grad-CAM heat over the model's input"):
-            from ui.insight_view import grad_cam_for_any_digit  # Grad-CAM needs TensorFlow; a plain answer does not
+            from ui.widgets.grad_cam import grad_cam_for_any_digit  # Grad-CAM needs TensorFlow; a plain answer does not
 
             grad_cam_for_any_digit(run.run_id, digits[0].preprocessed.model_input, int(row.argmax()), f"{key}_explained", left)
         open_feature_maps_button(None, key=f"{key}_open_maps", where=left)

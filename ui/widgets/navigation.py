@@ -8,9 +8,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-FEATURE_MAPS_PAGE = "pages/4_Feature_maps.py"
-REQUEST_KEY = "feature_maps_request"
-"""Session key carrying what to open: a test-set index, or None for the last input on Predict."""
+from ui.pages import FEATURE_MAPS
+from ui.session_keys import FEATURE_MAPS_REQUEST
 
 
 def open_feature_maps_button(test_index: int | None, key: str, where: DeltaGenerator | None = None) -> None:
@@ -22,12 +21,12 @@ def open_feature_maps_button(test_index: int | None, key: str, where: DeltaGener
         where: the container to draw in (default: the page's main area).
     """
     if (where or st).button("Open its feature maps and Grad-CAM", key=key):
-        st.session_state[REQUEST_KEY] = test_index
-        st.switch_page(FEATURE_MAPS_PAGE)
+        st.session_state[FEATURE_MAPS_REQUEST] = test_index
+        st.switch_page(FEATURE_MAPS.script)
 
 
 def take_feature_maps_request() -> tuple[bool, int | None]:
     """(whether another page sent a request, its test index or None for the last drawing), once."""
-    if REQUEST_KEY not in st.session_state:
+    if FEATURE_MAPS_REQUEST not in st.session_state:
         return False, None
-    return True, st.session_state.pop(REQUEST_KEY)
+    return True, st.session_state.pop(FEATURE_MAPS_REQUEST)

@@ -5,11 +5,14 @@ import streamlit as st
 
 from core.model_card import architecture_summary, model_card
 from core.runs import MODEL_FILE
-from ui.charts import compare_curves
-from ui.resources import get_model, get_store
-from ui.sidebar import start_page
+from ui.entrypoint import require_entrypoint
+from ui.loaders.light import active_run, get_store
+from ui.loaders.model import get_model
+from ui.widgets.charts import compare_curves
 
-active = start_page("Runs", "🗂️", needs_model=False)
+require_entrypoint()
+
+active = active_run()
 store = get_store()
 runs = store.list_runs()
 if not runs:

@@ -5,17 +5,21 @@ import streamlit as st
 
 from core.calibration import apply_temperature, confidence_histogram, expected_calibration_error, reliability_bins
 from core.embedding import embed, project
-from ui.charts import add_digit_thumbnails, confidence_histogram_chart, embedding_scatter, reliability_diagram
-from ui.evaluation_view import active_probabilities
-from ui.insight_view import get_feature_model, grad_cam_for_any_digit, test_projection
-from ui.navigation import open_feature_maps_button
-from ui.predict_view import LAST_INPUT_KEY
-from ui.resources import get_data
-from ui.sidebar import start_page
+from ui.entrypoint import require_entrypoint
+from ui.loaders.explainers import get_feature_model, test_projection
+from ui.loaders.light import get_data
+from ui.loaders.model import active_probabilities
+from ui.session_keys import LAST_PREDICT_INPUT
+from ui.widgets.charts import add_digit_thumbnails, confidence_histogram_chart, embedding_scatter, reliability_diagram
+from ui.widgets.grad_cam import grad_cam_for_any_digit
+from ui.widgets.navigation import open_feature_maps_button
+from ui.widgets.sidebar import require_active_run
+
+require_entrypoint()
 
 MAX_THUMBNAILS = 600  # beyond this the map is a carpet of digits and slow to redraw
 
-run = start_page("Insight", "💡")
+run = require_active_run()
 
 data = get_data()
 probabilities = active_probabilities(run)
@@ -43,7 +47,7 @@ st.caption(
 
 st.subheader("Feature space: the test set as the network sees it")
 projection, points = test_projection(run.run_id)
-drawing = st.session_state.get(LAST_INPUT_KEY)
+drawing = st.session_state.get(LAST_PREDICT_INPUT)
 drawn_point = None
 if drawing is not None:
     drawn_point = project(projection, embed(get_feature_model(run.run_id), drawing[np.newaxis]))[0]  # (2,)

@@ -4,13 +4,17 @@ import numpy as np
 import streamlit as st
 
 from core.evaluation import cell_indices, row_normalised
-from ui.charts import confusion_heatmap
-from ui.evaluation_view import active_probabilities, class_metrics_table, digit_grid, mistakes_table, run_confusion
-from ui.navigation import open_feature_maps_button
-from ui.resources import get_data
-from ui.sidebar import start_page
+from ui.entrypoint import require_entrypoint
+from ui.loaders.light import get_data
+from ui.loaders.model import active_probabilities, run_confusion
+from ui.widgets.charts import confusion_heatmap
+from ui.widgets.navigation import open_feature_maps_button
+from ui.widgets.results import class_metrics_table, digit_grid, mistakes_table
+from ui.widgets.sidebar import require_active_run
 
-run = start_page("Confusion matrix", "🧮")
+require_entrypoint()
+
+run = require_active_run()
 
 data = get_data()
 probabilities = active_probabilities(run)

@@ -5,10 +5,13 @@ from streamlit_drawable_canvas import st_canvas
 
 from core.images import ImageDecodeError, decode_image
 from core.preprocessing import NoInkError, reject_lone_dot
-from ui.predict_view import show_prediction
-from ui.sidebar import start_page
+from ui.entrypoint import require_entrypoint
+from ui.views.prediction import show_prediction
+from ui.widgets.sidebar import require_active_run
 
-run = start_page("Predict", "🎨")
+require_entrypoint()
+
+run = require_active_run()
 
 st.session_state.setdefault("predict_canvas_version", 0)
 draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])

@@ -1,17 +1,20 @@
 """Misclassified: the test images the active model gets wrong, most confident mistakes first."""
 
-import numpy as np
 import streamlit as st
 
 from core.evaluation import misclassified_indices
-from ui.charts import probability_bars
-from ui.evaluation_view import active_probabilities, digit_grid, mistakes_table, paginate
-from ui.insight_view import grad_cam_for_any_digit
-from ui.navigation import open_feature_maps_button
-from ui.resources import get_data
-from ui.sidebar import start_page
+from ui.entrypoint import require_entrypoint
+from ui.loaders.light import get_data
+from ui.loaders.model import active_probabilities
+from ui.widgets.charts import probability_bars
+from ui.widgets.grad_cam import grad_cam_for_any_digit
+from ui.widgets.navigation import open_feature_maps_button
+from ui.widgets.results import digit_grid, mistakes_table, paginate
+from ui.widgets.sidebar import require_active_run
 
-run = start_page("Misclassified", "❌", heading="Misclassified test images")
+require_entrypoint()
+
+run = require_active_run()
 
 data = get_data()
 probabilities = active_probabilities(run)

@@ -12,7 +12,8 @@ import numpy as np
 import streamlit as st
 
 from core.mnist_format import IMAGE_SIDE
-from ui.resources import active_run, get_model
+from ui.loaders.light import active_run
+from ui.loaders.model import get_model
 
 
 def _warm_up(run_id: str | None) -> None:

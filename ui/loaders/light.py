@@ -1,12 +1,13 @@
-"""Server-wide cached objects (dataset, run store, job registry, models) and run-derived results.
+"""Server-wide cached objects that never need TensorFlow: dataset, run store, job registry, NumPy predictor.
 
-`cache_resource` for shared, read-only objects; `cache_data` for results keyed by run id.
-Nothing here imports TensorFlow at module level: pages that never load a model stay fast.
+`cache_resource` for shared, read-only objects. Nothing here imports TensorFlow (~3 s), loaded or called
+(a training job does, on its own thread), so a page that shows no model's insides loads fast; the
+Keras-backed loaders are `model` and `explainers`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import streamlit as st
@@ -18,13 +19,10 @@ from core import runs
 from core.runs import RunRecord, RunStore, default_runs_dir
 from ui.keras_session import keep_keras_session
 
-# Every page imports this module before it touches Keras, so the reset is off before the TensorFlow
-# warm-up thread or a training job starts, whichever page the server first serves.
+# Home.py imports this module (through the sidebar) before it runs any page, so the Keras reset is off
+# before the TensorFlow warm-up thread or a training job starts, whichever page the server first serves.
 keep_keras_session()
-configure_logging()  # once per server process: every page imports this module
-
-if TYPE_CHECKING:
-    import keras
+configure_logging()  # once per server process, before any page runs
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")
@@ -45,11 +43,6 @@ def get_jobs() -> TrainingJobs:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")
-def get_model(run_id: str) -> keras.Model:
-    return get_store().load_model(run_id)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading model…")
 def get_predictor(run_id: str) -> Callable[[np.ndarray], np.ndarray]:
     """Digits to probabilities for Predict: NumPy when it can, so a first drawing need not wait for TensorFlow."""
     return get_store().load_predictor(run_id)
@@ -60,18 +53,3 @@ def active_run() -> RunRecord | None:
     store = get_store()
     run_id = store.active_run_id()
     return store.get(run_id) if run_id is not None else None
-
-
-@st.cache_data(max_entries=8, show_spinner="Scoring the test set…")
-def test_probabilities(run_id: str, test_size: int) -> np.ndarray:
-    """(n_test, 10) probabilities of a run on the test set in use.
-
-    The stored predictions serve when they cover this test set; a run scored on the other data
-    (the shipped model on a server that only has the sample) is re-scored with its model.
-    """
-    stored = get_store().test_probabilities(run_id)
-    if len(stored) == test_size:
-        return stored
-    from core.inference import predict_probabilities
-
-    return predict_probabilities(get_model(run_id), get_data().x_test)

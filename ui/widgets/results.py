@@ -1,4 +1,4 @@
-"""Cached evaluation of the active run and the digit-grid widget the analysis pages share."""
+"""Test-set results as the analysis pages show them: the per-class and mistakes tables, a grid of digits, a pager."""
 
 from __future__ import annotations
 
@@ -8,20 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.evaluation import class_metrics, confusion_matrix
-from core.runs import RunRecord
-from ui.resources import get_data, test_probabilities
-
-
-def active_probabilities(run: RunRecord) -> np.ndarray:
-    """(n_test, 10) probabilities of the run on the test set in use."""
-    return test_probabilities(run.run_id, len(get_data().y_test))
-
-
-@st.cache_data(max_entries=8)
-def run_confusion(run_id: str, probabilities: np.ndarray, true_labels: np.ndarray) -> np.ndarray:
-    """The (10, 10) confusion matrix of one run, computed once per run."""
-    return confusion_matrix(true_labels, probabilities.argmax(axis=1))
+from core.evaluation import class_metrics
 
 
 def class_metrics_table(matrix: np.ndarray) -> pd.DataFrame:

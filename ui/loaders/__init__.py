@@ -1,0 +1,1 @@
+"""Cached loaders: `light` never imports TensorFlow; `model`, `explainers` and `warmup` are Keras-backed."""

@@ -1,0 +1,57 @@
+"""The Train page's live view of the latest job: a fragment that polls the job registry every second while it runs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.jobs import JobState
+from core.progress import RunStatus
+from ui.loaders.light import get_jobs
+from ui.widgets.charts import learning_curves
+
+
+def draw_job(was_running: bool) -> None:
+    """The live view of the latest job; reruns the whole page once when it finishes."""
+    jobs = get_jobs()
+    snapshot = jobs.snapshot()
+    if snapshot is None:
+        st.caption("No training yet on this server.")
+        return
+    if was_running and not snapshot.is_running:
+        st.rerun(scope="app")  # The sidebar must show the new active model.
+    config = snapshot.config
+    st.caption(f"Job {snapshot.job_id} · state: **{snapshot.state}** · {config.architecture}, {config.epochs} epochs")
+    st.progress(
+        snapshot.epoch_fraction,
+        text=f"Epoch {max(snapshot.epoch, 1)}/{config.epochs} · batch {snapshot.batch}/{snapshot.batches_per_epoch} · "
+        f"{snapshot.images_per_second:,.0f} images/s"
+        + (f" · about {snapshot.eta_s:.0f} s left" if snapshot.eta_s is not None else ""),
+    )
+    st.progress(snapshot.overall_fraction, text=f"All epochs: {snapshot.overall_fraction:.0%}")
+    if snapshot.is_running:
+        # A callback runs before the rerun it triggers, so that rerun already shows "stopping".
+        st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == JobState.STOPPING, help="Ends after the current batch and saves the run")
+    last = snapshot.history[-1] if snapshot.history else None
+    columns = st.columns(4)
+    columns[0].metric("Epochs done", len(snapshot.history))
+    columns[1].metric("Validation accuracy", f"{last.val_accuracy:.2%}" if last else "–")
+    columns[2].metric("Validation loss", f"{last.val_loss:.4f}" if last else "–")
+    columns[3].metric("Elapsed", f"{snapshot.elapsed_s:.0f} s")
+    st.plotly_chart(learning_curves(snapshot.history, snapshot.batch_losses, snapshot.batches_per_epoch), key="train_curves")
+    if snapshot.state == JobState.DONE and snapshot.status == RunStatus.DIVERGED:
+        st.warning(
+            f"Training stopped: the loss became NaN, infinite or exploded, usually a learning rate too high for this optimizer. "
+            f"The run was saved as **{snapshot.run_id}** (diverged) but not made active."
+        )
+    elif snapshot.state == JobState.DONE:
+        st.success(f"Saved run **{snapshot.run_id}** ({snapshot.status}) and made it active: test accuracy {snapshot.test_accuracy:.2%}.")
+        st.metric("Test accuracy", f"{snapshot.test_accuracy:.2%}")
+    elif snapshot.state == JobState.FAILED:
+        st.error(f"Training failed: {snapshot.error}")
+
+
+def watch_job() -> None:
+    """Draws the latest job, redrawn every second while it runs (the rest of the page stays still)."""
+    snapshot = get_jobs().snapshot()
+    running = snapshot is not None and snapshot.is_running
+    st.fragment(draw_job, run_every=1.0 if running else None)(running)

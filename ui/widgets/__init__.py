@@ -1,0 +1,1 @@
+"""Widgets several pages draw: each function draws one piece and returns what the page needs from it."""

@@ -1,0 +1,75 @@
+"""The Train page's recipe form: its widgets, and their values kept outside widget state across page switches."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
+
+FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name != "validation_split")
+SAVED_KEY = "train_saved_form"
+
+
+def _recipe(architecture: str) -> dict[str, object]:
+    values = TrainingConfig.for_architecture(architecture).to_dict()
+    values["train_size"] = 0  # 0 means every image in the form
+    return {field: values[field] for field in FORM_FIELDS}
+
+
+def _restore_form() -> None:
+    """Puts the remembered values back into the widgets Streamlit dropped on a page switch."""
+    saved = st.session_state.setdefault(SAVED_KEY, _recipe(DEFAULT_ARCHITECTURE))
+    for field in FORM_FIELDS:
+        st.session_state.setdefault(f"train_{field}", saved[field])
+
+
+def _form_values() -> dict[str, object]:
+    return {field: st.session_state[f"train_{field}"] for field in FORM_FIELDS}
+
+
+def _remember_form() -> None:
+    """Copies the widgets' values to a key Streamlit keeps across pages."""
+    st.session_state[SAVED_KEY] = _form_values()
+
+
+def _apply_recipe() -> None:
+    """On an architecture change, loads that architecture's recipe into the form."""
+    for field, value in _recipe(st.session_state["train_architecture"]).items():
+        if field not in ("seed", "train_size"):
+            st.session_state[f"train_{field}"] = value
+
+
+def recipe_form(max_train_size: int) -> None:
+    """Draws the recipe form with the values it had when the user last left the page."""
+    _restore_form()
+    with st.expander("Training recipe", expanded=True):
+        st.selectbox("Architecture", list(RECIPES), key="train_architecture", on_change=_apply_recipe)
+        st.caption(RECIPES[st.session_state["train_architecture"]].description)
+        left, middle, right = st.columns(3)
+        left.number_input("Epochs", min_value=1, max_value=200, step=1, key="train_epochs")
+        left.number_input("Batch size", min_value=1, max_value=8192, step=32, key="train_batch_size")
+        middle.selectbox("Optimizer", OPTIMIZERS, key="train_optimizer")
+        middle.number_input("Learning rate", min_value=0.0, max_value=10.0, format="%.4f", step=0.001, key="train_learning_rate")
+        middle.selectbox("Schedule", SCHEDULES, key="train_schedule")
+        right.number_input(
+            "Training images (0 = all)", min_value=0, max_value=max_train_size, step=1000, key="train_train_size"
+        )
+        right.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="train_seed")
+        right.checkbox("Augmentation (rotate, slant, shift, zoom, bend, pen width)", key="train_augment")
+        right.checkbox(
+            "Add pen-drawn digits in European styles",
+            key="train_template_digits",
+            help="11% more training digits drawn from stroke templates: flagged 1s, crossed 7s, open 4s, curled 9s. "
+            "Reads European handwriting better; see the README's Real handwriting section for what it costs.",
+        )
+    _remember_form()
+
+
+def form_config() -> TrainingConfig:
+    """The form's values as a training configuration (checked when a job starts with it)."""
+    values = _form_values()
+    values["train_size"] = values["train_size"] or None
+    return TrainingConfig(**values)
