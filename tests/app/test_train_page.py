@@ -10,7 +10,7 @@ from core.job_files import create_job
 from core.job_trainer import TrainerChannel
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, switch_to
 
 JOB_TIMEOUT_S = 120
 
@@ -112,8 +112,8 @@ def test_invalid_learning_rate_is_refused_with_a_message(app_env):
 def test_form_values_survive_a_page_switch(app_env):
     app = open_page("pages/Train.py")
     app.number_input(key="train_epochs").set_value(7).run()
-    app.switch_page("pages/Overview.py").run()
-    app.switch_page("pages/Train.py").run()
+    switch_to(app, "pages/Overview.py").run()
+    switch_to(app, "pages/Train.py").run()
     assert app.number_input(key="train_epochs").value == 7
 
 
