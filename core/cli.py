@@ -11,7 +11,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -99,11 +98,15 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for problem in data.problems:
         print(f"note: {problem}", file=err)
 
-    from core.training import train  # TensorFlow loads here, after the cheap checks.
+    from core.job_files import create_job, request_stop
+    from core.job_runner import run_job
+    from core.job_trainer import JobBusyError
 
-    stop = threading.Event()
-    # Ctrl-C ends training at the next batch and still saves the run, marked "stopped".
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    store = RunStore(args.runs_dir or default_runs_dir())
+    # This process is the trainer: its progress goes to the run store too, so the dashboard shows it live.
+    job = create_job(store.root, config)
+    # Ctrl-C ends training at the next batch and still saves the run, marked "stopped" (as Stop does on Train).
+    signal.signal(signal.SIGINT, lambda *_: request_stop(job))
 
     last_shown = [0.0]
 
@@ -135,23 +138,25 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             flush=True,
         )
 
+    print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
     try:
-        result = train(config, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=stop.is_set)
+        outcome = run_job(
+            job, store, lambda: data, activate=not args.no_activate, on_batch=on_batch, on_epoch=on_epoch
+        )
+    except JobBusyError as error:
+        print(f"error: {error} Wait for it, or stop it on the Train page.", file=err)
+        return EXIT_FAILURE
     except ValueError as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
-    store = RunStore(args.runs_dir or default_runs_dir())
-    record = store.save(result)
-    if result.status == RunStatus.DIVERGED:
+    if outcome.status == RunStatus.DIVERGED:
         print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not activated", file=err)
-    elif not args.no_activate:
-        store.set_active(record.run_id)
     print(
         _format_fields(
-            test_accuracy=result.test_accuracy,
-            status=result.status,
-            duration_s=result.duration_s,
-            run=record.path,
+            test_accuracy=outcome.test_accuracy,
+            status=outcome.status,
+            duration_s=outcome.duration_s,
+            run=outcome.run.path,
         ),
         file=out,
         flush=True,

@@ -1,55 +1,52 @@
-"""A training job on a background thread, observed through immutable snapshots.
+"""Training jobs as seen from a page server: launch one, watch it, stop it.
 
-One `TrainingJobs` per server: it refuses a second job while one runs, so two cores are never
-split between two trainings, and any number of viewers can poll the same job. The trainer is a
-parameter, so tests drive the registry with a fake that trains nothing.
+A job trains in its own OS process (`core.job_runner`) and talks to viewers only through its files
+in the run store (`core.job_files`), so it outlives the server that launched it, and a training
+started anywhere, the command line included, shows up live in every server watching the store.
+One training at a time per store: the trainer's lock decides, and a second start is refused.
+The launcher is a parameter, so tests run the trainer on a thread with a fake that trains nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
+import subprocess
+import sys
 import threading
-import time
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import TYPE_CHECKING, Callable, Protocol
+from pathlib import Path
+from typing import Callable
 
 from core.config import TrainingConfig
-from core.data import MnistData
-from core.progress import BatchProgress, EpochMetrics, RunStatus
-from core.runs import RunStore
-
-if TYPE_CHECKING:
-    from core.training import TrainingResult
+from core.job_files import (
+    JobFolder,
+    JobState,
+    JobView,
+    create_job,
+    current_job,
+    job_is_running,
+    read_job,
+    request_stop,
+)
+from core.job_trainer import BUSY_ERROR, JobBusyError
+from core.progress import EpochMetrics, RunStatus
 
 logger = logging.getLogger(__name__)
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TRAINER_LOG_FILE = "trainer.log"  # the trainer process's stderr, inside its job folder
 
-class JobState(StrEnum):
-    """Where a training job is in its life, in order; only `DONE` and `FAILED` are final."""
+Launcher = Callable[[JobFolder], None]
 
-    STARTING = "starting"
-    RUNNING = "running"
-    STOPPING = "stopping"  # asked to stop: ends after the current batch, then saves
-    SAVING = "saving"
-    DONE = "done"
-    FAILED = "failed"
-
-
-RUNNING_STATES = frozenset({JobState.STARTING, JobState.RUNNING, JobState.STOPPING, JobState.SAVING})
-
-
-class JobBusyError(RuntimeError):
-    """A job is already training on this server."""
+__all__ = ["JobBusyError", "JobSnapshot", "JobState", "TrainingJobs", "launch_trainer_process"]
 
 
 @dataclass(frozen=True)
 class JobSnapshot:
-    """Everything a viewer needs to draw a job, copied under the lock so it never changes."""
+    """Everything a viewer needs to draw a job, as read from its files; it never changes."""
 
-    job_id: int
+    job_id: str
     state: JobState
     config: TrainingConfig
     started_at: float  # time.time()
@@ -59,15 +56,44 @@ class JobSnapshot:
     images_per_second: float = 0.0
     elapsed_s: float = 0.0
     history: tuple[EpochMetrics, ...] = ()
-    batch_losses: tuple[float, ...] = ()  # every batch's loss, all epochs, for the smoothed curve
+    batch_losses: tuple[float, ...] = ()  # the recorded batches' losses (at most two a second)
+    batch_positions: tuple[float, ...] = ()  # where each of those batches sits, in epochs
     run_id: str | None = None
     status: RunStatus | None = None  # once saved
     test_accuracy: float | None = None
     error: str | None = None
 
+    @classmethod
+    def from_view(cls, view: JobView, config: TrainingConfig) -> JobSnapshot:
+        record, last = view.record, view.last_batch
+        progress = {}
+        if last is not None:
+            progress = dict(
+                epoch=last.epoch,
+                batch=last.batch,
+                batches_per_epoch=last.batches_per_epoch,
+                images_per_second=last.images_per_second,
+                elapsed_s=last.elapsed_s,
+            )
+        return cls(
+            job_id=record.job_id,
+            state=record.state,
+            config=config,
+            started_at=record.started_at,
+            history=view.history,
+            # An overflowed loss is drawn as a gap in the curve.
+            batch_losses=tuple(loss if math.isfinite(loss) else math.nan for loss in view.batch_losses),
+            batch_positions=view.batch_positions,
+            run_id=record.run_id,
+            status=RunStatus(record.status) if record.status is not None else None,
+            test_accuracy=record.test_accuracy,
+            error=record.error,
+            **progress,
+        )
+
     @property
     def is_running(self) -> bool:
-        return self.state in RUNNING_STATES
+        return self.state in (JobState.STARTING, JobState.RUNNING, JobState.STOPPING, JobState.SAVING)
 
     @property
     def epoch_fraction(self) -> float:
@@ -92,143 +118,64 @@ class JobSnapshot:
         return batches_left * self.config.batch_size / self.images_per_second
 
 
-class Trainer(Protocol):
-    """What a job calls on its thread: the signature of `core.training.train`."""
-
-    def __call__(
-        self,
-        config: TrainingConfig,
-        data: MnistData,
-        *,
-        on_batch: Callable[[BatchProgress], None],
-        on_epoch: Callable[[EpochMetrics], None],
-        should_stop: Callable[[], bool],
-    ) -> TrainingResult: ...
-
-
-def import_and_train(
-    config: TrainingConfig,
-    data: MnistData,
-    *,
-    on_batch: Callable[[BatchProgress], None],
-    on_epoch: Callable[[EpochMetrics], None],
-    should_stop: Callable[[], bool],
-) -> TrainingResult:
-    """`core.training.train`, imported when called so TensorFlow loads on the job's thread, not the page's."""
-    from core.training import train
-
-    return train(config, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop)
+def launch_trainer_process(folder: JobFolder) -> None:
+    """Starts `python -m core.job_runner FOLDER` in a session of its own, so it outlives this server."""
+    with open(folder.path / TRAINER_LOG_FILE, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "core.job_runner", str(folder.path)],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C or SIGTERM to the server's group must not end the training
+        )
+    logger.info("Job %s launched as process %d", folder.job_id, process.pid)
+    # Reaps the child when it ends; nothing waits on it otherwise, and the job never depends on it.
+    threading.Thread(target=process.wait, name=f"reap-trainer-{process.pid}", daemon=True).start()
 
 
 class TrainingJobs:
-    """Starts at most one training at a time and keeps the latest job's snapshot."""
+    """Launches jobs in one run store and shows its current one; shared by every session of a server."""
 
-    def __init__(
-        self, store: RunStore, load_data: Callable[[], MnistData], trainer: Trainer = import_and_train
-    ) -> None:
-        self._store = store
-        self._load_data = load_data
-        self._trainer = trainer
-        self._lock = threading.Lock()
-        self._snapshot: JobSnapshot | None = None
-        # Appended to per batch and copied into a snapshot only when a viewer asks: a tuple rebuilt
-        # on every batch would cost O(n²) over a long training.
-        self._batch_losses: list[float] = []
-        self._stop = threading.Event()
-        self._next_id = 1
-        self._thread: threading.Thread | None = None
+    def __init__(self, runs_root: Path, launch: Launcher = launch_trainer_process) -> None:
+        self._runs_root = runs_root
+        self._launch = launch
+        self._lock = threading.Lock()  # one start at a time from this server, and one view cache
+        self._view: JobView | None = None  # the last read, so a poll reads only the progress added since
 
     def snapshot(self) -> JobSnapshot | None:
-        """The running job, or the last one to finish, or None before any."""
+        """The running job, or the last one to finish, or None before any; wherever it was started."""
+        folder = current_job(self._runs_root)
+        if folder is None:
+            return None
         with self._lock:
-            if self._snapshot is not None and len(self._snapshot.batch_losses) != len(self._batch_losses):
-                self._snapshot = dataclasses.replace(self._snapshot, batch_losses=tuple(self._batch_losses))
-            return self._snapshot
-
-    def wait(self, timeout: float | None = None) -> JobSnapshot | None:
-        """Blocks until the latest job's thread ends, or `timeout` seconds pass; returns its snapshot."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return self.snapshot()
+            self._view = read_job(folder, since=self._view)
+            view = self._view
+        if view.config is None:  # unreadable: read_job has logged why and marked the job failed
+            return None
+        return JobSnapshot.from_view(view, view.config)
 
     def start(self, config: TrainingConfig) -> JobSnapshot:
-        """Launches training on a daemon thread and returns its first snapshot.
+        """Launches a trainer process for `config` and returns the job's first snapshot.
 
         Raises:
             ValueError: the config is invalid.
-            JobBusyError: a job is already running on this server.
+            JobBusyError: a training is already running in this run store, wherever it was started.
         """
         config.validate()
         with self._lock:
-            if self._snapshot is not None and self._snapshot.is_running:
-                raise JobBusyError("A training job is already running; watch it or stop it first.")
-            self._stop.clear()
-            self._snapshot = JobSnapshot(job_id=self._next_id, state=JobState.STARTING, config=config, started_at=time.time())
-            self._batch_losses = []
-            self._next_id += 1
-            snapshot = self._snapshot
-            self._thread = threading.Thread(
-                target=self._run, args=(snapshot.job_id, config), name=f"training-job-{snapshot.job_id}", daemon=True
-            )
-        logger.info("Job %d started: %s", snapshot.job_id, config.to_dict())
-        self._thread.start()
+            if job_is_running(self._runs_root):
+                raise JobBusyError(f"{BUSY_ERROR} Watch it or stop it first.")
+            folder = create_job(self._runs_root, config)
+            logger.info("Job %s created: %s", folder.job_id, config.to_dict())
+            self._launch(folder)
+        snapshot = self.snapshot()
+        assert snapshot is not None  # the job just created is at least the newest
         return snapshot
 
     def stop(self) -> None:
-        """Asks the running job to end after its current batch; the run is still saved."""
-        with self._lock:
-            if self._snapshot is not None and self._snapshot.state in (JobState.STARTING, JobState.RUNNING):
-                self._stop.set()
-                self._snapshot = dataclasses.replace(self._snapshot, state=JobState.STOPPING)
-                logger.info("Job %d asked to stop after its current batch", self._snapshot.job_id)
-
-    def _update(self, **changes: object) -> None:
-        with self._lock:
-            assert self._snapshot is not None
-            self._snapshot = dataclasses.replace(self._snapshot, **changes)
-
-    def _on_batch(self, progress: BatchProgress) -> None:
-        with self._lock:
-            assert self._snapshot is not None
-            state = JobState.STOPPING if self._stop.is_set() else JobState.RUNNING
-            self._batch_losses.append(progress.loss if math.isfinite(progress.loss) else float("nan"))
-            self._snapshot = dataclasses.replace(
-                self._snapshot,
-                state=state,
-                epoch=progress.epoch,
-                batch=progress.batch,
-                batches_per_epoch=progress.batches_per_epoch,
-                images_per_second=progress.images_per_second,
-                elapsed_s=progress.elapsed_s,
-            )
-
-    def _on_epoch(self, metrics: EpochMetrics) -> None:
-        with self._lock:
-            assert self._snapshot is not None
-            self._snapshot = dataclasses.replace(self._snapshot, history=self._snapshot.history + (metrics,))
-
-    def _run(self, job_id: int, config: TrainingConfig) -> None:
-        """The worker thread: train, save atomically, activate. Never raises."""
-        try:
-            result = self._trainer(
-                config,
-                self._load_data(),
-                on_batch=self._on_batch,
-                on_epoch=self._on_epoch,
-                should_stop=self._stop.is_set,
-            )
-            logger.info("Job %d finished training (%s) in %.1f s; saving", job_id, result.status, result.duration_s)
-            self._update(state=JobState.SAVING)
-            record = self._store.save(result)
-            if result.status != RunStatus.DIVERGED:  # A model whose loss overflowed predicts nonsense.
-                self._store.set_active(record.run_id)
-                logger.info("Job %d saved run %s and made it active", job_id, record.run_id)
-            else:
-                logger.warning("Job %d diverged: saved run %s, not made active", job_id, record.run_id)
-            self._update(
-                state=JobState.DONE, run_id=record.run_id, status=result.status, test_accuracy=result.test_accuracy
-            )
-        except Exception as error:  # The thread is the last line: the page shows the message, the log the traceback.
-            logger.exception("Job %d failed", job_id)
-            self._update(state=JobState.FAILED, error=f"{type(error).__name__}: {error}")
+        """Asks the running job, in whatever process, to end after its current batch; the run is still saved."""
+        folder = current_job(self._runs_root)
+        if folder is not None and read_job(folder).record.state in (JobState.STARTING, JobState.RUNNING):
+            request_stop(folder)
+            logger.info("Job %s asked to stop after its current batch", folder.job_id)

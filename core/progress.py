@@ -5,7 +5,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
+
+
+class _Record:
+    """Plain-dict conversion for the progress dataclasses, as written to JSON files."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Self:
+        """Rebuilds a value saved by `to_dict`, ignoring keys a newer version may have added."""
+        return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls)})
 
 
 class RunStatus(StrEnum):
@@ -17,7 +29,7 @@ class RunStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class BatchProgress:
+class BatchProgress(_Record):
     """Where training stands inside the current epoch."""
 
     epoch: int  # 1-based
@@ -30,7 +42,7 @@ class BatchProgress:
 
 
 @dataclass(frozen=True)
-class EpochMetrics:
+class EpochMetrics(_Record):
     """One point of the learning curves."""
 
     epoch: int  # 1-based
@@ -40,10 +52,3 @@ class EpochMetrics:
     val_accuracy: float
     elapsed_s: float
     complete: bool  # False for an epoch cut short by Stop
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> EpochMetrics:
-        return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls)})

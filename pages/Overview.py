@@ -56,7 +56,7 @@ st.image([data.x_test[index] for index in range(10)], caption=[f"label {data.y_t
 st.subheader("Explore")
 for page in PAGES:
     if page != HOME:
-        st.page_link(page.script, label=f"{page.title}: {page.summary}", icon=page.icon)
+        st.page_link(page.path, label=f"{page.title}: {page.summary}", icon=page.icon)
 
 # Last, after everything is drawn, so Home never waits: TensorFlow and the model load in the background.
 start_tensorflow_warmup()

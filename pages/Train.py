@@ -24,6 +24,6 @@ if st.button("Start training", type="primary", disabled=snapshot is not None and
     except (ValueError, JobBusyError) as error:
         st.error(str(error))
 elif snapshot is not None and snapshot.is_running:
-    st.info("A training job is running on this server; you are watching it live.")
+    st.info("A training is running in this run store (started here, elsewhere or from the command line): you are watching it live.")
 
 watch_job()

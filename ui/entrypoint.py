@@ -4,7 +4,9 @@ Home.py, the entrypoint, declares the pages to `st.navigation` and draws the fra
 the URL names. But a pages/ folder beside the main script makes Streamlit start each server process
 (and each AppTest run) in its older automatic navigation, until a script calls `st.navigation`: that
 first run of a deep link (/Train after a restart) runs the page alone. So each page begins with
-`require_entrypoint()`, which in that one case declares the navigation and draws the frame itself.
+`require_entrypoint()`, which in that case declares the navigation and reruns: a session's first run
+carries no user action to lose, and the rerun goes through Home.py. AppTest starts every run in the
+older navigation; there the page draws the frame itself, the same way each run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from streamlit.navigation.page import StreamlitPage
 from ui.pages import APP_NAME, HOME, PAGES, AppPage
 from ui.widgets.sidebar import render_sidebar
 
+ENTRYPOINT_RAN = "entrypoint_ran"  # set once Home.py has run for this session
 _script_run = threading.local()  # Streamlit runs each session's script on its own thread
 
 
@@ -26,7 +29,7 @@ def _navigate() -> tuple[AppPage, StreamlitPage]:
     """Declares every page to `st.navigation`; returns the one the URL names."""
     # Titles only in the navigation: st.navigation also makes a page's icon the tab's favicon, and a
     # Material icon would be fetched from the internet (the app works offline).
-    registered = {page: st.Page(page.script, title=page.title, default=page == HOME) for page in PAGES}
+    registered = {page: st.Page(page.path, title=page.title, default=page == HOME) for page in PAGES}
     chosen = st.navigation(list(registered.values()))
     return next(page for page, streamlit_page in registered.items() if streamlit_page is chosen), chosen
 
@@ -49,6 +52,7 @@ def _inside_entrypoint() -> Iterator[None]:
 
 def run_app() -> None:
     """Home.py's whole job: the navigation, the frame, then the page the URL names."""
+    st.session_state[ENTRYPOINT_RAN] = True
     page, streamlit_page = _navigate()
     _draw_frame(page)
     with _inside_entrypoint():
@@ -57,6 +61,9 @@ def run_app() -> None:
 
 def require_entrypoint() -> None:
     """Draws the frame when a page was started on its own (see the module docstring); else nothing."""
-    if not getattr(_script_run, "inside", False):
-        page, _ = _navigate()  # st.navigation also ends the automatic navigation for the whole server
-        _draw_frame(page)
+    if getattr(_script_run, "inside", False):
+        return
+    page, _ = _navigate()  # st.navigation also ends the automatic navigation for the whole server
+    if ENTRYPOINT_RAN not in st.session_state:
+        st.rerun()  # widget values typed into a page run outside Home.py would be lost on the next run
+    _draw_frame(page)

@@ -7,8 +7,10 @@ Home, the default page, at /). ui/entrypoint.py turns this list into Streamlit's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 APP_NAME = "Digit Lab"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,12 @@ class AppPage:
     icon: str = ""  # the Material icon beside Home's link to the page
     summary: str = ""  # what Home's link says the page is for
     heading: str = ""  # the page's title, when it is not `title`
+
+    @property
+    def path(self) -> Path:
+        """The script's absolute path: Streamlit resolves a relative one against the main script's folder,
+        which is not the project's when AppTest runs Home.py's code from a temporary file."""
+        return PROJECT_ROOT / self.script
 
 
 HOME = AppPage("pages/Overview.py", "Home", "✍️", heading=APP_NAME)

@@ -50,9 +50,18 @@ def app_with_model(app_env, trained_run) -> str:
 
 
 def open_page(page: str) -> AppTest:
-    """Runs a page the way a user reaches it: Home.py is the main script, other pages are switched to."""
-    app = AppTest.from_file(str(PROJECT_ROOT / "Home.py"), default_timeout=TIMEOUT_S)
+    """Runs a page the way a user reaches it: Home.py is the main script, other pages are switched to.
+
+    Home.py's code runs from a temporary file: from the project root, a pages/ folder beside it would put
+    every AppTest run in Streamlit's older automatic navigation, which a real server leaves after its first run.
+    """
+    app = AppTest.from_string((PROJECT_ROOT / "Home.py").read_text(encoding="utf-8"), default_timeout=TIMEOUT_S)
     if page != "Home.py":
-        app.switch_page(page)
+        switch_to(app, page)
     app.run()
     return app
+
+
+def switch_to(app: AppTest, page: str) -> AppTest:
+    """Switches to a page script given relative to the project root (the main script lives elsewhere)."""
+    return app.switch_page(str(PROJECT_ROOT / page))

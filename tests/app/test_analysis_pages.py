@@ -11,7 +11,7 @@ from core.data import load_sample
 from core.evaluation import class_metrics, confusion_matrix, misclassified_indices
 from core.inspection import build_feature_extractor
 from core.runs import RunStore
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, switch_to
 
 
 def _metric(app, label: str) -> str:
@@ -106,7 +106,7 @@ def test_feature_maps_use_the_last_prediction_input(app_with_model):
     app = open_page("pages/Predict.py")
     one = _digit_png(lambda paper: cv2.line(paper, (120, 30), (120, 210), 0, 18))
     app.file_uploader(key="predict_uploads").set_value(("one.png", one, "image/png")).run()
-    app.switch_page("pages/Feature_maps.py").run()
+    switch_to(app, "pages/Feature_maps.py").run()
     app.radio(key="fm_source").set_value("Last drawing on Predict").run()
     assert not app.exception
     assert not any("Draw or upload" in info.value for info in app.info)

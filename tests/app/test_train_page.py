@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
+from core.config import TrainingConfig
+from core.job_files import create_job
+from core.job_trainer import TrainerChannel
+from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, switch_to
 
 JOB_TIMEOUT_S = 120
 
@@ -67,9 +72,32 @@ def test_a_second_session_watches_instead_of_starting(app_env):
     _wait_for_state(first, "running")
     second = open_page("pages/Train.py")
     assert second.button[0].disabled
-    assert any("already" in info.value or "running on this server" in info.value for info in second.info)
+    assert any("already" in info.value or "running in this run store" in info.value for info in second.info)
     next(button for button in second.button if button.label == "Stop").click().run()
     _wait_for_state(first, "done")
+
+
+def test_a_job_started_outside_the_page_is_watched_live_and_can_be_stopped(app_env):
+    # What `python -m core train` or another server does: claim a job in the store and report progress.
+    config = TrainingConfig.for_architecture("fast", epochs=3)
+    # A clock a second further on at each look, so no batch is held back by the twice-a-second limit.
+    with TrainerChannel.claim(create_job(app_env, config), clock=itertools.count(step=1.0).__next__) as channel:
+        channel.record_batch(BatchProgress(1, 10, 10, 0.9, 0.7, 5000.0, 2.0))
+        channel.record_epoch(EpochMetrics(1, 0.9, 0.7, 0.5, 0.86, 2.1, complete=True))
+        channel.record_batch(BatchProgress(2, 4, 10, 0.4, 0.9, 5000.0, 3.0))
+        app = open_page("pages/Train.py")
+        assert not app.exception
+        assert "state: **running**" in _job_caption(app) and "fast, 3 epochs" in _job_caption(app)
+        assert app.button[0].disabled  # Start: one training per run store
+        assert [metric.value for metric in app.metric if metric.label == "Validation accuracy"] == ["86.00%"]
+        assert any("Epoch 2/3 · batch 4/10" in bar.proto.text for bar in app.get("progress"))
+
+        next(button for button in app.button if button.label == "Stop").click().run()
+        assert "state: **stopping**" in _job_caption(app)
+        assert channel.stop_requested()  # the trainer, in its own process, sees the page's Stop
+        channel.fail("stopped by the test before saving")
+    assert "state: **failed**" in _wait_for_state(app, "failed")
+    assert any("stopped by the test" in error.value for error in app.error)
 
 
 def test_invalid_learning_rate_is_refused_with_a_message(app_env):
@@ -84,8 +112,8 @@ def test_invalid_learning_rate_is_refused_with_a_message(app_env):
 def test_form_values_survive_a_page_switch(app_env):
     app = open_page("pages/Train.py")
     app.number_input(key="train_epochs").set_value(7).run()
-    app.switch_page("pages/Overview.py").run()
-    app.switch_page("pages/Train.py").run()
+    switch_to(app, "pages/Overview.py").run()
+    switch_to(app, "pages/Train.py").run()
     assert app.number_input(key="train_epochs").value == 7
 
 
@@ -99,8 +127,8 @@ def test_two_sessions_pressing_start_at_once_run_one_job(app_env):
     # The job started by the first click disables the second session's button on its rerun, or, had
     # both clicks raced inside one run, the server's one-job lock refuses it: either way it is told.
     told = [element.value for element in (*second.error, *second.info)]
-    assert any("already running" in text or "running on this server" in text for text in told), told
-    assert _job_caption(second).startswith("Job 1 ")  # it watches the first session's job
+    assert any("already running" in text or "running in this run store" in text for text in told), told
+    assert _job_caption(second).split(" · ")[0] == _job_caption(first).split(" · ")[0]  # it watches the first's job
     next(button for button in second.button if button.label == "Stop").click().run()  # and may stop it
     _wait_for_state(first, "done")
     assert len(RunStore(app_env, shipped_dir=None).list_runs()) == 1

@@ -6,6 +6,7 @@ The server uses a temporary run store, so the active model is the shipped one un
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -91,11 +92,9 @@ def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
         print(f"\n----- streamlit server log ({log_path}), last {LOG_TAIL_LINES} lines -----\n{_log_tail(log_path)}")
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[AppServer]:
-    """Starts the app on a free port with an empty run store; stops it after the session."""
-    runs_dir = tmp_path_factory.mktemp("runs")
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+@contextlib.contextmanager
+def serve_app(runs_dir: Path, log_path: Path) -> Iterator[AppServer]:
+    """`streamlit run Home.py` on a free port with the run store `runs_dir`, stopped on leaving."""
     port = _free_port()
     env = dict(os.environ, DIGIT_LAB_RUNS=str(runs_dir))
     # CI points DIGIT_LAB_MNIST at full MNIST; elsewhere the bundled sample keeps start-up fast and offline.
@@ -111,9 +110,8 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixture
         "--browser.gatherUsageStats=false",
         "--client.showErrorDetails=full",
     ]
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    request.session.stash[SERVER_LOG_KEY] = log_path
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(base_url, process, log_path)
@@ -125,6 +123,15 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixture
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[AppServer]:
+    """The app on a free port with an empty run store, shared by the session's tests."""
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    request.session.stash[SERVER_LOG_KEY] = log_path
+    with serve_app(tmp_path_factory.mktemp("runs"), log_path) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +153,8 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _fresh_tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
+@contextlib.contextmanager
+def open_tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
     """A page in its own browser context: its own cookies, so its own Streamlit session."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
@@ -158,13 +166,15 @@ def _fresh_tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
 @pytest.fixture()
 def tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
     """A fresh browser context and page on the app that records console errors."""
-    yield from _fresh_tab(browser, app_url)
+    with open_tab(browser, app_url) as page:
+        yield page
 
 
 @pytest.fixture()
 def other_tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
     """A second, independent user of the same server."""
-    yield from _fresh_tab(browser, app_url)
+    with open_tab(browser, app_url) as page:
+        yield page
 
 
 @pytest.fixture()

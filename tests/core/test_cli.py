@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from core.job_files import JobState, list_jobs, read_job
 from core.runs import MODEL_FILE, RUNS_ENV_VAR, RunStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -256,4 +257,8 @@ def test_usage_errors_exit_2_without_traceback(args, message, tmp_path):
     assert_no_traceback(completed)
     assert message in completed.stderr
     assert completed.stdout == ""
-    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    # No run is saved; a job that got as far as training is kept under .jobs/, marked failed with the reason.
+    runs = tmp_path / "runs"
+    assert not runs.exists() or [path.name for path in runs.iterdir()] in ([], [".jobs"])
+    for job in list_jobs(runs):
+        assert read_job(job).record.state == JobState.FAILED and message in read_job(job).record.error

@@ -1,11 +1,12 @@
-"""Tests for core.jobs: the job registry driven by a fake trainer, so each test takes milliseconds.
+"""Tests for core.jobs and core.job_runner: the registry launching a fake trainer on a thread.
 
-Real training behind the registry is covered by tests/core/test_training.py and, through the Train
-page, by tests/app/test_train_page.py. Threads meet through events here, never through sleeps.
+Each test takes milliseconds. The real trainer process is covered by tests/core/test_job_process.py
+and, through the Train page, by tests/app/test_train_page.py. Threads meet through events, never sleeps.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -19,8 +20,10 @@ from keras import layers
 
 from core.config import TrainingConfig
 from core.data import MnistData
+from core.job_files import JobFolder, JobState
+from core.job_runner import run_job
 from core.jobs import JobBusyError, TrainingJobs
-from core.progress import BatchProgress, EpochMetrics
+from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.runs import RunStore
 from core.training import TrainingResult
 
@@ -82,11 +85,33 @@ class FakeTrainer:
             test_probabilities=np.full((5, 10), 0.1, np.float32),  # (n_test, 10)
             test_accuracy=0.5,
             duration_s=0.1,
-            status="stopped" if stopped else self.status,
+            status=RunStatus.STOPPED if stopped else self.status,
             data_source="sample",
             not_sure_floor=0.5,
             temperature=1.0,
         )
+
+
+class ThreadLauncher:
+    """Runs each job's trainer on a thread of this process, where the app would start a process."""
+
+    def __init__(self, store: RunStore, data: MnistData, trainer: FakeTrainer) -> None:
+        self.store, self.data, self.trainer = store, data, trainer
+        self.threads: list[threading.Thread] = []
+
+    def __call__(self, folder: JobFolder) -> None:
+        thread = threading.Thread(target=self._run, args=(folder,), daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _run(self, folder: JobFolder) -> None:
+        with contextlib.suppress(Exception):  # the job's state records the failure; core.job_runner.main logs it
+            run_job(folder, self.store, lambda: self.data, trainer=self.trainer)
+
+    def join(self) -> None:
+        """Waits for the latest job's trainer to end."""
+        self.threads[-1].join(TIMEOUT_S)
+        assert not self.threads[-1].is_alive()
 
 
 @pytest.fixture()
@@ -94,67 +119,93 @@ def store(runs_dir) -> RunStore:
     return RunStore(runs_dir, shipped_dir=None)
 
 
+def registry(store: RunStore, data: MnistData, trainer: FakeTrainer) -> tuple[TrainingJobs, ThreadLauncher]:
+    launcher = ThreadLauncher(store, data, trainer)
+    return TrainingJobs(store.root, launch=launcher), launcher
+
+
 def test_a_job_runs_stops_and_its_run_is_saved_and_made_active(store, sample_data, tiny_model, caplog):
-    caplog.set_level(logging.INFO, logger="core.jobs")
+    caplog.set_level(logging.INFO, logger="core")
     trainer = FakeTrainer(tiny_model, first_losses=(2.3, 2.1))
-    jobs = TrainingJobs(store, lambda: sample_data, trainer)
+    jobs, launcher = registry(store, sample_data, trainer)
     assert jobs.snapshot() is None
 
     first = jobs.start(CONFIG)
-    assert (first.job_id, first.state, first.config) == (1, "starting", CONFIG)
+    assert first.state in (JobState.STARTING, JobState.RUNNING) and first.config == CONFIG
     assert trainer.reported.wait(TIMEOUT_S)
     running = jobs.snapshot()
-    assert running.state == "running" and running.is_running
+    assert running.job_id == first.job_id
+    assert running.state == JobState.RUNNING and running.is_running
     assert (running.epoch, running.batch, running.batches_per_epoch) == (1, 2, 2)
-    assert running.batch_losses == (2.3, 2.1)
+    assert running.batch_losses == (2.3, 2.1) and running.batch_positions == (0.5, 1.0)
     assert trainer.data is sample_data
 
     jobs.stop()
-    assert jobs.snapshot().state == "stopping" and jobs.snapshot().is_running
+    assert jobs.snapshot().state == JobState.STOPPING and jobs.snapshot().is_running
     trainer.go_on.set()
-    done = jobs.wait(TIMEOUT_S)
+    launcher.join()
+    done = jobs.snapshot()
 
-    assert done.state == "done" and not done.is_running and done.error is None
-    assert (done.status, done.test_accuracy) == ("stopped", 0.5)
+    assert done.state == JobState.DONE and not done.is_running and done.error is None
+    assert (done.status, done.test_accuracy) == (RunStatus.STOPPED, 0.5)
     assert [metrics.complete for metrics in done.history] == [False]
-    assert store.get(done.run_id).status == "stopped"
+    assert store.get(done.run_id).status == RunStatus.STOPPED
     assert store.active_run_id() == done.run_id
-    messages = [record.getMessage() for record in caplog.records if record.name == "core.jobs"]
-    assert len(messages) == 4, messages
-    for words, message in zip(("started", "stop", "finished training", f"saved run {done.run_id}"), messages):
+    messages = [record.getMessage() for record in caplog.records if record.name in ("core.jobs", "core.job_runner")]
+    for words, message in zip(("created", "claimed", "stop", "trained", f"saved run {done.run_id}"), messages, strict=True):
         assert words in message
 
 
-@pytest.mark.parametrize("status, made_active", [("completed", True), ("diverged", False)])
+@pytest.mark.parametrize("status, made_active", [(RunStatus.COMPLETED, True), (RunStatus.DIVERGED, False)])
 def test_a_finished_run_is_made_active_unless_it_diverged(store, sample_data, tiny_model, status, made_active):
     trainer = FakeTrainer(tiny_model, status=status)
     trainer.go_on.set()
-    jobs = TrainingJobs(store, lambda: sample_data, trainer)
+    jobs, launcher = registry(store, sample_data, trainer)
     jobs.start(CONFIG)
-    done = jobs.wait(TIMEOUT_S)
-    assert (done.state, done.status) == ("done", status)
+    launcher.join()
+    done = jobs.snapshot()
+    assert (done.state, done.status) == (JobState.DONE, status)
     assert store.get(done.run_id).status == status
     assert (store.active_run_id() == done.run_id) is made_active
 
 
 def test_a_second_start_is_refused_while_a_job_runs(store, sample_data, tiny_model):
     trainer = FakeTrainer(tiny_model)
-    jobs = TrainingJobs(store, lambda: sample_data, trainer)
-    jobs.start(CONFIG)
+    jobs, launcher = registry(store, sample_data, trainer)
+    first = jobs.start(CONFIG)
     assert trainer.reported.wait(TIMEOUT_S)
     with pytest.raises(JobBusyError):
         jobs.start(CONFIG)
-    assert jobs.snapshot().job_id == 1 and jobs.snapshot().is_running
+    assert jobs.snapshot().job_id == first.job_id and jobs.snapshot().is_running
 
     trainer.go_on.set()
-    assert jobs.wait(TIMEOUT_S).state == "done"
-    assert jobs.start(CONFIG).job_id == 2  # once the first has ended, the next one starts
-    assert jobs.wait(TIMEOUT_S).state == "done"
+    launcher.join()
+    assert jobs.snapshot().state == JobState.DONE
+    second = jobs.start(CONFIG)  # once the first has ended, the next one starts
+    assert second.job_id != first.job_id
+    launcher.join()
+    assert jobs.snapshot().state == JobState.DONE
     assert len(store.list_runs()) == 2
 
 
+def test_a_job_started_by_another_registry_is_watched_and_refuses_a_second(store, sample_data, tiny_model):
+    # Two servers (or a server and the command line) on one run store: the files are the only channel.
+    trainer = FakeTrainer(tiny_model)
+    starter, launcher = registry(store, sample_data, trainer)
+    watcher = TrainingJobs(store.root, launch=lambda folder: pytest.fail("the watcher must not launch"))
+    started = starter.start(CONFIG)
+    assert trainer.reported.wait(TIMEOUT_S)
+    assert watcher.snapshot().job_id == started.job_id and watcher.snapshot().is_running
+    with pytest.raises(JobBusyError):
+        watcher.start(CONFIG)
+    watcher.stop()  # Stop works from any viewer
+    trainer.go_on.set()
+    launcher.join()
+    assert watcher.snapshot().status == RunStatus.STOPPED
+
+
 def test_an_invalid_config_is_refused_before_any_job_starts(store, sample_data, tiny_model):
-    jobs = TrainingJobs(store, lambda: sample_data, FakeTrainer(tiny_model))
+    jobs, _ = registry(store, sample_data, FakeTrainer(tiny_model))
     with pytest.raises(ValueError, match="earning rate"):
         jobs.start(dataclasses.replace(CONFIG, learning_rate=0.0))
     assert jobs.snapshot() is None
@@ -162,29 +213,31 @@ def test_an_invalid_config_is_refused_before_any_job_starts(store, sample_data, 
 
 def test_a_trainer_that_raises_fails_the_job_with_its_message_and_logs_the_traceback(store, sample_data, tiny_model, caplog):
     trainer = FakeTrainer(tiny_model, error=RuntimeError("the disk is full"))
-    jobs = TrainingJobs(store, lambda: sample_data, trainer)
+    jobs, launcher = registry(store, sample_data, trainer)
     jobs.start(CONFIG)
-    failed = jobs.wait(TIMEOUT_S)
+    launcher.join()
+    failed = jobs.snapshot()
 
-    assert failed.state == "failed" and not failed.is_running
+    assert failed.state == JobState.FAILED and not failed.is_running
     assert failed.error == "RuntimeError: the disk is full"  # what the page shows
     assert failed.run_id is None and store.list_runs() == []
-    [record] = [record for record in caplog.records if record.name == "core.jobs" and record.levelno == logging.ERROR]
+    [record] = [record for record in caplog.records if record.name.startswith("core.job") and record.levelno == logging.ERROR]
     assert record.exc_info is not None and record.exc_info[0] is RuntimeError
     assert "Traceback" in caplog.text and "the disk is full" in caplog.text
 
 
-def test_a_snapshot_keeps_the_batch_losses_it_was_taken_with(store, sample_data, tiny_model):
+def test_a_snapshot_keeps_what_it_was_taken_with_and_shows_an_infinite_loss_as_a_gap(store, sample_data, tiny_model):
     trainer = FakeTrainer(tiny_model, first_losses=(2.3,), later_losses=(1.9, math.inf))
-    jobs = TrainingJobs(store, lambda: sample_data, trainer)
+    jobs, launcher = registry(store, sample_data, trainer)
     jobs.start(CONFIG)
     assert trainer.reported.wait(TIMEOUT_S)
     earlier = jobs.snapshot()
-    assert jobs.snapshot() is earlier  # no new batch, no new copy
     trainer.go_on.set()
-    done = jobs.wait(TIMEOUT_S)
+    launcher.join()
+    done = jobs.snapshot()
 
-    assert earlier.batch_losses == (2.3,)
-    assert done.batch_losses[:2] == (2.3, 1.9)
-    assert math.isnan(done.batch_losses[2])  # an infinite loss is drawn as a gap
+    assert earlier.batch_losses == (2.3,) and earlier.batch == 1
+    # Batches are recorded at most twice a second, and always an epoch's last: the 1.9 between is skipped.
+    assert done.batch_losses[0] == 2.3 and math.isnan(done.batch_losses[-1])
+    assert done.batch_positions[-1] == 1.0
     assert done.batch == 3

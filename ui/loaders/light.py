@@ -39,7 +39,7 @@ def get_store() -> RunStore:
 @st.cache_resource
 def get_jobs() -> TrainingJobs:
     """The one training-job registry of this server, shared by every browser session."""
-    return TrainingJobs(get_store(), get_data)
+    return TrainingJobs(get_store().root)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")

@@ -15,12 +15,14 @@ def draw_job(was_running: bool) -> None:
     jobs = get_jobs()
     snapshot = jobs.snapshot()
     if snapshot is None:
-        st.caption("No training yet on this server.")
+        st.caption("No training yet in this run store.")
         return
     if was_running and not snapshot.is_running:
         st.rerun(scope="app")  # The sidebar must show the new active model.
     config = snapshot.config
     st.caption(f"Job {snapshot.job_id} · state: **{snapshot.state}** · {config.architecture}, {config.epochs} epochs")
+    if snapshot.state == JobState.STARTING:
+        st.caption("Starting the trainer process: loading TensorFlow and the data takes a few seconds.")
     st.progress(
         snapshot.epoch_fraction,
         text=f"Epoch {max(snapshot.epoch, 1)}/{config.epochs} · batch {snapshot.batch}/{snapshot.batches_per_epoch} · "
@@ -37,7 +39,7 @@ def draw_job(was_running: bool) -> None:
     columns[1].metric("Validation accuracy", f"{last.val_accuracy:.2%}" if last else "–")
     columns[2].metric("Validation loss", f"{last.val_loss:.4f}" if last else "–")
     columns[3].metric("Elapsed", f"{snapshot.elapsed_s:.0f} s")
-    st.plotly_chart(learning_curves(snapshot.history, snapshot.batch_losses, snapshot.batches_per_epoch), key="train_curves")
+    st.plotly_chart(learning_curves(snapshot.history, snapshot.batch_losses, snapshot.batch_positions), key="train_curves")
     if snapshot.state == JobState.DONE and snapshot.status == RunStatus.DIVERGED:
         st.warning(
             f"Training stopped: the loss became NaN, infinite or exploded, usually a learning rate too high for this optimizer. "

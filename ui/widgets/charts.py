@@ -31,14 +31,16 @@ def smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
     return smoothed
 
 
-def learning_curves(history: Sequence[EpochMetrics], batch_losses: Sequence[float] = (), batches_per_epoch: int = 0) -> go.Figure:
-    """Loss and accuracy per epoch, train and validation, plus a smoothed per-batch loss line."""
+def learning_curves(
+    history: Sequence[EpochMetrics], batch_losses: Sequence[float] = (), batch_positions: Sequence[float] = ()
+) -> go.Figure:
+    """Loss and accuracy per epoch, train and validation, plus a smoothed line of the recorded batches'
+    losses, each placed at its position in epochs (batches are sampled, so positions are not evenly spaced)."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
     epochs = [metrics.epoch for metrics in history]
-    if batch_losses and batches_per_epoch:
-        positions = (np.arange(len(batch_losses)) + 1) / batches_per_epoch  # in epochs
+    if batch_losses:
         figure.add_trace(
-            go.Scatter(x=positions, y=smooth(batch_losses), name="batch loss (smoothed)", line=dict(color=BATCH_COLOUR)),
+            go.Scatter(x=list(batch_positions), y=smooth(batch_losses), name="batch loss (smoothed)", line=dict(color=BATCH_COLOUR)),
             row=1,
             col=1,
         )

@@ -22,7 +22,7 @@ def open_feature_maps_button(test_index: int | None, key: str, where: DeltaGener
     """
     if (where or st).button("Open its feature maps and Grad-CAM", key=key):
         st.session_state[FEATURE_MAPS_REQUEST] = test_index
-        st.switch_page(FEATURE_MAPS.script)
+        st.switch_page(FEATURE_MAPS.path)
 
 
 def take_feature_maps_request() -> tuple[bool, int | None]:

@@ -1,0 +1,147 @@
+"""The trainer of one job: claims it, trains, saves the run atomically, and reports through the run store.
+
+`python -m core.job_runner JOB_FOLDER` is the process the Train page launches; `python -m core train`
+calls `run_job` in its own process. Either way the job's files (`core.job_files`) are the only channel
+to viewers, so a job outlives the server that started it and shows up in every server watching the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
+
+from core.config import TrainingConfig
+from core.data import MnistData
+from core.job_files import JobFolder, job_folder
+from core.job_trainer import TrainerChannel
+from core.progress import BatchProgress, EpochMetrics, RunStatus
+from core.runs import RunRecord, RunStore
+
+if TYPE_CHECKING:
+    from core.training import TrainingResult
+
+logger = logging.getLogger(__name__)
+
+
+class Trainer(Protocol):
+    """What a job runs: the signature of `core.training.train`."""
+
+    def __call__(
+        self,
+        config: TrainingConfig,
+        data: MnistData,
+        *,
+        on_batch: Callable[[BatchProgress], None],
+        on_epoch: Callable[[EpochMetrics], None],
+        should_stop: Callable[[], bool],
+    ) -> TrainingResult: ...
+
+
+def import_and_train(
+    config: TrainingConfig,
+    data: MnistData,
+    *,
+    on_batch: Callable[[BatchProgress], None],
+    on_epoch: Callable[[EpochMetrics], None],
+    should_stop: Callable[[], bool],
+) -> TrainingResult:
+    """`core.training.train`, imported when called: the job is claimed before TensorFlow's slow import."""
+    from core.training import train
+
+    return train(config, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """A finished job: the saved run and how its training ended."""
+
+    run: RunRecord
+    status: RunStatus
+    test_accuracy: float
+    duration_s: float
+    activated: bool
+
+
+def run_job(
+    folder: JobFolder,
+    store: RunStore,
+    load_data: Callable[[], MnistData],
+    *,
+    trainer: Trainer = import_and_train,
+    activate: bool = True,
+    on_batch: Callable[[BatchProgress], None] | None = None,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
+) -> JobOutcome:
+    """Trains the job in `folder`, saves its run in `store` and makes it active unless it diverged.
+
+    `on_batch` and `on_epoch` see every batch and epoch too (the CLI prints them).
+
+    Raises:
+        JobBusyError: another training holds this run store.
+        ValueError: the job cannot run (not waiting for a trainer, bad config, data too small).
+        Exception: whatever training raised; the job is marked failed with its message first.
+    """
+    with TrainerChannel.claim(folder) as channel:
+        logger.info("Job %s claimed by process %d: %s", folder.job_id, os.getpid(), channel.config.to_dict())
+
+        def record_batch(progress: BatchProgress) -> None:
+            channel.record_batch(progress)
+            if on_batch is not None:
+                on_batch(progress)
+
+        def record_epoch(metrics: EpochMetrics) -> None:
+            channel.record_epoch(metrics)
+            if on_epoch is not None:
+                on_epoch(metrics)
+
+        try:
+            result = trainer(
+                channel.config,
+                load_data(),
+                on_batch=record_batch,
+                on_epoch=record_epoch,
+                should_stop=channel.stop_requested,
+            )
+        except ValueError as error:  # bad input (a batch larger than the data): a message, not a crash
+            channel.fail(str(error))
+            raise
+        logger.info("Job %s trained (%s) in %.1f s; saving", folder.job_id, result.status, result.duration_s)
+        channel.mark_saving()
+        run = store.save(result)
+        # A model whose loss overflowed predicts nonsense: it is kept for inspection, never made active.
+        activated = activate and result.status != RunStatus.DIVERGED
+        if activated:
+            store.set_active(run.run_id)
+        logger.info("Job %s saved run %s%s", folder.job_id, run.run_id, " and made it active" if activated else "")
+        channel.finish(run.run_id, result.status, result.test_accuracy)
+    return JobOutcome(run, RunStatus(result.status), result.test_accuracy, result.duration_s, activated)
+
+
+def main(arguments: Sequence[str] | None = None) -> int:
+    """The trainer process: `python -m core.job_runner JOB_FOLDER`; its log goes to stderr."""
+    from core.data import load_mnist
+    from core.logging_setup import configure_logging
+
+    # TensorFlow's C++ start-up chatter would bury the job's log; set before training imports it.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    configure_logging()
+    arguments = sys.argv[1:] if arguments is None else arguments
+    if len(arguments) != 1:
+        print("usage: python -m core.job_runner JOB_FOLDER", file=sys.stderr)
+        return 2
+    path = Path(arguments[0]).resolve()
+    runs_root = path.parent.parent  # <runs>/.jobs/<job id>
+    try:
+        run_job(job_folder(runs_root, path.name), RunStore(runs_root), lambda: load_mnist(fallback_to_sample=True))
+    except Exception:  # The job's state already says why; the traceback belongs in this process's log.
+        logger.exception("Job %s ended without a run", path.name)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
