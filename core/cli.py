@@ -175,12 +175,12 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
     # Decode and segment every file before loading the model, so bad files fail fast.
-    inputs = []  # (path, the (28, 28) model inputs of its digits in reading order)
+    inputs = []  # (path, its digits in reading order)
     failed = False
     for path in args.images:
         try:
             digits = segment_digits(decode_image(path.read_bytes(), name=path.name))
-            inputs.append((path, [digit.preprocessed.model_input for digit in digits]))
+            inputs.append((path, digits))
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             print(f"error: {path}: {reason}", file=err)
@@ -189,8 +189,8 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         import numpy as np
 
         from core.numpy_model import load_predictor
+        from core.reading import reading_of
         from core.runs import not_sure_floor_for
-        from core.uncertainty import judge
 
         not_sure_floor = not_sure_floor_for(model_path)
 
@@ -200,13 +200,13 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"error: {error}", file=err)
             return EXIT_FAILURE
         # One model call for every digit of every image: the per-call overhead dominates small batches.
-        batch = np.stack([image for _, images in inputs for image in images])  # (digits, 28, 28) float32
-        probabilities = predict(batch)  # (digits, 10)
+        batch = np.stack([digit.preprocessed.model_input for _, digits in inputs for digit in digits])  # (n, 28, 28)
+        probabilities = predict(batch)  # (n, 10)
         start = 0
-        for path, images in inputs:
-            rows = probabilities[start : start + len(images)]  # (this image's digits, 10)
-            start += len(images)
-            number = "".join(judge(row, not_sure_floor).label for row in rows)  # "?" where unsure
+        for path, digits in inputs:
+            rows = probabilities[start : start + len(digits)]  # (this image's digits, 10)
+            start += len(digits)
+            number = reading_of(digits, rows, not_sure_floor)  # "?" where unsure
             # A number is only as certain as its least certain digit.
             print(f"{path}\t{number}\t{float(rows.max(axis=1).min()):.4f}", file=out, flush=True)
     return EXIT_FAILURE if failed else EXIT_OK
