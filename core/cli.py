@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
     train.add_argument("--no-activate", action="store_true", help="do not make the new run the active model")
 
-    predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, read as one number")
+    predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, text lines separated by |")
     predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run)")
     predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")

@@ -17,11 +17,20 @@ LINE_SEPARATOR = "|"
 
 
 def reading_of(digits: Sequence[SegmentedDigit], probabilities: np.ndarray, not_sure_floor: float) -> str:
-    """The digits' labels in reading order, `?` where the model is not sure.
+    """The digits' labels in reading order, `?` where the model is not sure, lines apart: `12345|67890`.
+
+    A number on one line keeps its digits together; a sheet of several lines must not run them into
+    one long number, so `LINE_SEPARATOR` stands between the lines `segment_digits` found.
 
     Args:
         digits: the picture's digits, in the reading order `segment_digits` returns.
         probabilities: `(len(digits), 10)` the model's answer for each digit.
         not_sure_floor: the run's "not sure" floor (see `core.uncertainty.judge`).
     """
-    return "".join(judge(row, not_sure_floor).label for row in probabilities)
+    text, line = "", None
+    for digit, row in zip(digits, probabilities, strict=True):
+        if line is not None and digit.box.line != line:
+            text += LINE_SEPARATOR
+        text += judge(row, not_sure_floor).label
+        line = digit.box.line
+    return text
