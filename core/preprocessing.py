@@ -213,7 +213,7 @@ def normalise_polarity(gray: np.ndarray) -> np.ndarray:
     return gray
 
 
-def ink_mask(bright: np.ndarray) -> np.ndarray:
+def ink_mask(bright: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray:
     """Finds the digit's ink in a bright-ink image: blur, threshold, drop specks.
 
     The threshold is Otsu's, but never below a quarter of the way from background to the brightest ink:
@@ -221,6 +221,7 @@ def ink_mask(bright: np.ndarray) -> np.ndarray:
 
     Args:
         bright: `(H, W)` uint8, ink bright on dark (see `normalise_polarity`).
+        max_pieces: more ink blobs than this are noise (see `remove_specks`).
 
     Returns:
         `(H, W)` uint8 mask, 255 on ink and 0 elsewhere, specks removed.
@@ -238,21 +239,22 @@ def ink_mask(bright: np.ndarray) -> np.ndarray:
     otsu, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(otsu, background + 0.25 * (peak - background))
     _, mask = cv2.threshold(blurred, threshold, 255, cv2.THRESH_BINARY)
-    return remove_specks(mask)
+    return remove_specks(mask, max_pieces)
 
 
-def remove_specks(mask: np.ndarray) -> np.ndarray:
+def remove_specks(mask: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray:
     """Keeps the ink blobs of a mask that are at least `SPECK_FRACTION` of the largest one.
 
     Raises:
-        NoInkError: The mask is empty or its largest blob is smaller than `MIN_INK_PIXELS`.
+        NoInkError: The mask is empty, its largest blob is smaller than `MIN_INK_PIXELS`, or more than
+            `max_pieces` blobs are kept (noise or texture).
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]  # label 0 is the background
     if count <= 1 or areas.max() < MIN_INK_PIXELS:
         raise NoInkError("No digit found: only a few specks of ink. Draw or upload a larger digit.")
     keep = areas >= SPECK_FRACTION * areas.max()
-    if np.count_nonzero(keep) > MAX_INK_PIECES:
+    if np.count_nonzero(keep) > max_pieces:
         raise NoInkError(
             f"No digit found: the picture is speckled all over ({np.count_nonzero(keep)} separate marks), "
             "like noise or a texture. Upload a picture of a written digit on plain paper."

@@ -6,12 +6,15 @@ number reaches the model the way it would if it had been drawn alone.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from core.background import flatten_background
 from core.preprocessing import (
+    MAX_INK_PIECES,
     PreprocessedDigit,
     PreprocessStep,
     crop_to_ink,
@@ -22,6 +25,8 @@ from core.preprocessing import (
     suppress_background,
     working_grayscale,
 )
+
+logger = logging.getLogger(__name__)
 
 OVERLAP_SHARE = 0.5
 """Pieces whose horizontal extents overlap by this share of the narrower one can be one digit."""
@@ -50,6 +55,18 @@ FRAGMENT_SHARE = 0.35
 NEAR_STROKES = 1.5
 """A fragment this many stroke widths or closer to another piece joins the nearest one; further away,
 it is a speck and is dropped."""
+
+PIECE_ROOM = 24
+"""Side in pixels of the square each ink blob needs at least: a sheet of digits may hold one blob per
+such square of the working image (a 1024x768 page: 1,365), noise or texture holds many more."""
+
+RULE_LENGTH_SHARE = 4.0
+"""A piece longer than this many times the typical digit's height is no digit but a line: the paper's
+edge, a ruled line, a table's edge or a fold. Judged only with `RULE_MIN_PIECES` digit-tall pieces."""
+
+RULE_MIN_PIECES = 5
+"""Fewer tall pieces give no typical digit height to judge by: they may be the broken strokes of one
+digit, whose longest stroke is many times the others."""
 
 LINE_OVERLAP_SHARE = 0.5
 """A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
@@ -89,7 +106,9 @@ class SegmentedDigit:
 def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     """Finds every digit in a picture and prepares each one for the model.
 
-    Ink blobs are grouped into digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
+    The photo's uneven light is divided out first (see `core.background`), and lines far longer than a
+    digit (the page's edge, ruled lines) are dropped (see `rule_lines`). Ink blobs are grouped into
+    digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
     or a stroke with a gap stay one digit, and lone specks are dropped. Digits whose vertical extents
     overlap form a text line (see `reading_order`). Digits that touch each other come out as one.
 
@@ -106,12 +125,16 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
         ValueError: `image` is not a uint8 array of one of the shapes above.
     """
     gray = working_grayscale(image)  # (h, w) uint8, validates the image
-    bright = normalise_polarity(gray)  # (h, w) uint8, ink bright on dark
-    mask = ink_mask(bright)  # (h, w) uint8 255 on ink, raises NoInkError
+    bright = flatten_background(normalise_polarity(gray))  # (h, w) uint8, ink bright on dark, even light
+    pieces_allowed = max(MAX_INK_PIECES, gray.size // PIECE_ROOM**2)  # a sheet holds 100 digits and more
+    mask = ink_mask(bright, pieces_allowed)  # (h, w) uint8 255 on ink, raises NoInkError
     thresholded = suppress_background(bright, mask)  # (h, w) uint8, background 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
-    group_of_piece = group_pieces(piece_boxes, stroke_width(mask > 0))  # (pieces,) int, -1 dropped
+    stroke = stroke_width(mask > 0)
+    digit_like = ~rule_lines(piece_boxes, stroke)  # (pieces,) bool
+    group_of_piece = np.full(len(piece_boxes), -1)  # (pieces,) int, -1 dropped
+    group_of_piece[digit_like] = group_pieces(piece_boxes[digit_like], stroke)
     group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
     ordered = reading_order(group_boxes)  # [(group, line)]
 
@@ -190,6 +213,28 @@ def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
         return np.zeros(count, int)
     new_number = np.where(keep, np.cumsum(keep) - 1, -1)  # (groups,) kept groups renumbered 0..
     return new_number[group_of_piece]
+
+
+def rule_lines(boxes: np.ndarray, stroke: float) -> np.ndarray:
+    """Which pieces are lines, not digits: `(n,)` bool, True where the piece's longer side exceeds
+    `RULE_LENGTH_SHARE` times the median height of the (at least `RULE_MIN_PIECES`) pieces
+    `FRAGMENT_STROKES` strokes tall or more.
+
+    A long line would otherwise set the scale that fragments are judged by, and every digit beside
+    a page's edge would be dropped as too small.
+
+    Args:
+        boxes: `(n, 4)` int piece boxes as left, top, right, bottom.
+        stroke: typical stroke width in pixels.
+    """
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    tall = heights >= FRAGMENT_STROKES * max(stroke, 1.0)
+    if np.count_nonzero(tall) < RULE_MIN_PIECES:
+        return np.zeros(len(boxes), bool)
+    lines = np.maximum(widths, heights) > RULE_LENGTH_SHARE * float(np.median(heights[tall]))
+    if lines.any():
+        logger.debug("%d of %d pieces are lines (paper edges, rules), not digits", lines.sum(), len(boxes))
+    return lines
 
 
 def _fragments(boxes: np.ndarray, stroke: float, tallest: float) -> np.ndarray:

@@ -365,6 +365,23 @@ def test_blank_images_raise_no_ink_error(image: np.ndarray) -> None:
         segment_digits(image)
 
 
+def test_a_sheet_of_more_digits_than_a_number_holds_is_read_line_by_line() -> None:
+    sheet = np.zeros((720, 900), np.uint8)
+    for line in range(6):  # 60 digits, more blobs than the single-digit pipeline allows (MAX_INK_PIECES)
+        cv2.putText(sheet, "1234567890", (20, 100 + 115 * line), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 6, cv2.LINE_AA)
+
+    digits = segment_digits(_paper(sheet))
+
+    assert len(digits) == 60
+    assert [digit.box.line for digit in digits] == [line for line in range(6) for _ in range(10)]
+
+
+def test_noise_over_a_whole_page_is_not_a_sheet_of_digits() -> None:
+    noise = np.random.default_rng(3).integers(0, 256, (720, 900), dtype=np.uint8)
+    with pytest.raises(NoInkError, match="speckled all over"):
+        segment_digits(noise)
+
+
 def test_only_specks_raise_no_ink_error() -> None:
     canvas = np.zeros((280, 280), np.uint8)
     canvas[100:102, 100:102] = 255
