@@ -263,8 +263,10 @@ def _tallest(boxes: np.ndarray, stroke: float) -> float:
 def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
     """Sorts digit boxes into text lines, top to bottom, and each line left to right.
 
-    A digit joins the line its vertical extent overlaps most, if that overlap is at least
-    `LINE_OVERLAP_SHARE` of the shorter of the two; otherwise it starts a new line.
+    Lines are followed left to right: a digit joins the line whose last digit so far its vertical
+    extent overlaps most, if that overlap is at least `LINE_OVERLAP_SHARE` of the shorter of the two;
+    otherwise it starts a new line. Comparing with the last digit, not the whole line, keeps a slanting
+    line together and keeps it apart from the line below however far it slants.
 
     Args:
         boxes: `(n, 4)` int digit boxes as left, top, right, bottom.
@@ -272,29 +274,24 @@ def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
     Returns:
         `(index into boxes, line number)` for every box, in reading order.
     """
-    lines: list[list[int]] = []
-    extents: list[list[int]] = []  # [top, bottom] of each line so far
-    centres_y = (boxes[:, 1] + boxes[:, 3]) / 2
-    for index in np.argsort(centres_y, kind="stable"):
+    lines: list[list[int]] = []  # digits of each line, left to right
+    centres_x = (boxes[:, 0] + boxes[:, 2]) / 2
+    for index in np.argsort(centres_x, kind="stable"):
         top, bottom = int(boxes[index, 1]), int(boxes[index, 3])
         best, best_overlap = -1, 0.0
-        for number, (line_top, line_bottom) in enumerate(extents):
+        for number, line in enumerate(lines):
+            line_top, line_bottom = int(boxes[line[-1], 1]), int(boxes[line[-1], 3])
             overlap = min(bottom, line_bottom) - max(top, line_top)
             needed = LINE_OVERLAP_SHARE * min(bottom - top, line_bottom - line_top)
             if overlap >= needed and overlap > best_overlap:
                 best, best_overlap = number, overlap
         if best < 0:
             lines.append([int(index)])
-            extents.append([top, bottom])
         else:
             lines[best].append(int(index))
-            extents[best] = [min(top, extents[best][0]), max(bottom, extents[best][1])]
+    centres_y = (boxes[:, 1] + boxes[:, 3]) / 2
     line_order = sorted(range(len(lines)), key=lambda number: float(np.mean(centres_y[lines[number]])))
-    ordered = []
-    for line_number, line in enumerate(line_order):
-        centres_x = (boxes[lines[line], 0] + boxes[lines[line], 2]) / 2
-        ordered.extend((lines[line][position], line_number) for position in np.argsort(centres_x, kind="stable"))
-    return ordered
+    return [(index, line_number) for line_number, line in enumerate(line_order) for index in lines[line]]
 
 
 def _corners(stats: np.ndarray) -> np.ndarray:

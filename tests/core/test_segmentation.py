@@ -433,6 +433,21 @@ def test_group_pieces_tells_a_broken_stroke_from_a_line_break_by_the_neighbours(
     assert len(set(two_lines)) == 4  # neighbours on either side of the gap, none across it: two lines
 
 
+def test_two_slanting_lines_stay_apart() -> None:
+    # A sheet photographed at an angle: each line drops 10 px per digit, 85 px between lines, so the
+    # right end of the upper line sits lower than the left end of the lower one.
+    digits_per_line, left, top, width, height = 10, 0, 0, 40, 60
+    boxes = np.array([
+        [left + 55 * column, top + 85 * line + 10 * column, left + 55 * column + width, top + 85 * line + 10 * column + height]
+        for line in range(2)
+        for column in range(digits_per_line)
+    ])
+
+    ordered = reading_order(boxes)
+
+    assert ordered == [(index, index // digits_per_line) for index in range(2 * digits_per_line)]
+
+
 def test_reading_order_sorts_lines_then_columns() -> None:
     boxes = np.array([[100, 210, 150, 300], [0, 0, 50, 100], [0, 200, 50, 290], [100, 10, 150, 110]])
     assert reading_order(boxes) == [(1, 0), (3, 0), (2, 1), (0, 1)]
