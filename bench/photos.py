@@ -26,7 +26,7 @@ import traceback
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 # TensorFlow's C++ start-up chatter would bury the table; set before anything imports it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -35,7 +35,7 @@ import numpy as np
 
 from bench.dev_data import PROJECT_ROOT, dev_data_file
 from core.images import decode_image
-from core.reading import LINE_SEPARATOR, reading_of
+from core.reading import LINE_SEPARATOR, Predictor, read_either_way_up
 from core.segmentation import segment_digits
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 MANIFEST_FILE = Path("photos", "manifest.csv")
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 OVERALL = "all"
-
-Predictor = Callable[[np.ndarray], np.ndarray]  # (n, 28, 28) -> (n, 10) probabilities
 
 
 @dataclass(frozen=True)
@@ -137,9 +135,10 @@ def read_photo(photo: Photo, predict: Predictor, not_sure_floor: float) -> Photo
     start = time.perf_counter()
     reading, error, unexpected = "", "", False
     try:
-        digits = segment_digits(decode_image(photo.path.read_bytes(), name=photo.path.name))
+        image = decode_image(photo.path.read_bytes(), name=photo.path.name)
+        digits = segment_digits(image)
         batch = np.stack([digit.preprocessed.model_input for digit in digits])  # (n, 28, 28)
-        reading = reading_of(digits, predict(batch), not_sure_floor)
+        reading = read_either_way_up(image, digits, predict(batch), predict, not_sure_floor).text
     except (OSError, ValueError) as failure:  # the CLI prints these as "error: ..."
         error = str(failure)
     except Exception as failure:  # noqa: BLE001 - a traceback in the CLI: count it, keep measuring

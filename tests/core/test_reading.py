@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
-from core.reading import LINE_SEPARATOR, reading_of
+from core.reading import LINE_SEPARATOR, MIN_DIGITS_TO_TURN, Reading, read_either_way_up, reading_of
 from core.segmentation import segment_digits
 
 
@@ -42,3 +43,53 @@ def test_one_line_reads_as_one_number_and_unsure_digits_as_question_marks() -> N
     digits = segment_digits(paper)
 
     assert reading_of(digits, _certain([7, 0], unsure=(1,)), not_sure_floor=0.5) == "7?"
+
+
+@pytest.fixture(scope="module")
+def shipped_predict():
+    from core.numpy_model import load_predictor
+    from core.runs import MODEL_FILE, SHIPPED_RUN_DIR
+
+    return load_predictor(SHIPPED_RUN_DIR / MODEL_FILE)
+
+
+def _number_on_paper(text: str) -> np.ndarray:
+    """`text` in a thick Hershey hand, dark on white paper, upright, the digits well apart."""
+    paper = np.full((220, 80 + 140 * len(text)), 255, np.uint8)
+    for position, character in enumerate(text):
+        cv2.putText(paper, character, (40 + 140 * position, 170), cv2.FONT_HERSHEY_SIMPLEX, 4.0, 20, 12, cv2.LINE_AA)
+    return paper
+
+
+def _read(image: np.ndarray, predict) -> Reading:
+    digits = segment_digits(image)
+    probabilities = predict(np.stack([digit.preprocessed.model_input for digit in digits]))
+    return read_either_way_up(image, digits, probabilities, predict, not_sure_floor=0.5)
+
+
+@pytest.mark.parametrize(("rotation", "turn"), [(cv2.ROTATE_90_CLOCKWISE, "turned left"), (cv2.ROTATE_90_COUNTERCLOCKWISE, "turned right")])
+def test_a_page_photographed_sideways_is_read_turned_back(shipped_predict, rotation, turn) -> None:
+    sideways = np.ascontiguousarray(cv2.rotate(_number_on_paper("3074"), rotation))
+
+    reading = _read(sideways, shipped_predict)
+
+    assert (reading.text, reading.turn) == ("3074", turn)
+
+
+def test_an_upright_number_stays_upright(shipped_predict) -> None:
+    reading = _read(_number_on_paper("3074"), shipped_predict)
+    assert (reading.text, reading.turn) == ("3074", "upright")
+
+
+def test_fewer_digits_than_a_line_are_never_turned() -> None:
+    paper = _two_line_paper()
+    paper[:, 150:] = 255  # one 1 on each line: two digits
+    digits = segment_digits(paper)
+    assert len(digits) < MIN_DIGITS_TO_TURN
+
+    def always_unsure(batch: np.ndarray) -> np.ndarray:
+        return np.full((len(batch), 10), 0.1, np.float32)
+
+    reading = read_either_way_up(paper, digits, always_unsure(np.zeros((len(digits), 28, 28))), always_unsure, 0.5)
+
+    assert reading.turn == "upright"
