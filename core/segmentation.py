@@ -64,6 +64,10 @@ RULE_LENGTH_SHARE = 4.0
 """A piece longer than this many times the typical digit's height is no digit but a line: the paper's
 edge, a ruled line, a table's edge or a fold. Judged only with `RULE_MIN_PIECES` digit-tall pieces."""
 
+EDGE_ASPECT = 5.0
+"""A piece touching the picture's border this many times longer than wide is a stretch of the page's
+edge (a 1 of a sheet is rarely cut by the border, and a lone digit is never judged: `RULE_MIN_PIECES`)."""
+
 RULE_MIN_PIECES = 5
 """Fewer tall pieces give no typical digit height to judge by: they may be the broken strokes of one
 digit, whose longest stroke is many times the others."""
@@ -132,7 +136,7 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
     stroke = stroke_width(mask > 0)
-    digit_like = ~rule_lines(piece_boxes, stroke)  # (pieces,) bool
+    digit_like = ~rule_lines(piece_boxes, stroke, mask.shape)  # (pieces,) bool
     group_of_piece = np.full(len(piece_boxes), -1)  # (pieces,) int, -1 dropped
     group_of_piece[digit_like] = group_pieces(piece_boxes[digit_like], stroke)
     group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
@@ -215,10 +219,11 @@ def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
     return new_number[group_of_piece]
 
 
-def rule_lines(boxes: np.ndarray, stroke: float) -> np.ndarray:
-    """Which pieces are lines, not digits: `(n,)` bool, True where the piece's longer side exceeds
-    `RULE_LENGTH_SHARE` times the median height of the (at least `RULE_MIN_PIECES`) pieces
-    `FRAGMENT_STROKES` strokes tall or more.
+def rule_lines(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> np.ndarray:
+    """Which pieces are lines, not digits: `(n,)` bool. Judged only beside at least `RULE_MIN_PIECES`
+    pieces `FRAGMENT_STROKES` strokes tall or more, whose median height is the typical digit's: a piece
+    is a line when its longer side exceeds `RULE_LENGTH_SHARE` times that height, or when it touches the
+    picture's border and is `EDGE_ASPECT` times longer than wide (a stretch of the page's edge).
 
     A long line would otherwise set the scale that fragments are judged by, and every digit beside
     a page's edge would be dropped as too small.
@@ -226,12 +231,15 @@ def rule_lines(boxes: np.ndarray, stroke: float) -> np.ndarray:
     Args:
         boxes: `(n, 4)` int piece boxes as left, top, right, bottom.
         stroke: typical stroke width in pixels.
+        shape: the picture's (height, width), in the boxes' pixels.
     """
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     tall = heights >= FRAGMENT_STROKES * max(stroke, 1.0)
     if np.count_nonzero(tall) < RULE_MIN_PIECES:
         return np.zeros(len(boxes), bool)
-    lines = np.maximum(widths, heights) > RULE_LENGTH_SHARE * float(np.median(heights[tall]))
+    longer, shorter = np.maximum(widths, heights), np.maximum(np.minimum(widths, heights), 1)
+    at_border = (boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= shape[1]) | (boxes[:, 3] >= shape[0])
+    lines = (longer > RULE_LENGTH_SHARE * float(np.median(heights[tall]))) | (at_border & (longer >= EDGE_ASPECT * shorter))
     if lines.any():
         logger.debug("%d of %d pieces are lines (paper edges, rules), not digits", lines.sum(), len(boxes))
     return lines

@@ -90,7 +90,9 @@ def test_the_pages_edge_is_not_a_digit() -> None:
 
 
 def test_rule_lines_need_enough_digits_to_judge_by() -> None:
-    digits = [[x, 10, x + 30, 60] for x in range(0, 250, 50)]  # five digits 50 px tall
+    digits = [[x, 10, x + 30, 60] for x in range(10, 250, 50)]  # five digits 50 px tall
     edge = [[300, 0, 304, 400]]  # 400 px tall
-    assert rule_lines(np.array(digits + edge), stroke=4.0).tolist() == [False] * 5 + [True]
-    assert not rule_lines(np.array(digits[:2] + edge), stroke=4.0).any()  # a broken digit's long stroke
+    piece_of_edge = [[0, 100, 4, 140]]  # a short stretch of the page's edge, on the picture's border
+    shape = (400, 400)
+    assert rule_lines(np.array(digits + edge + piece_of_edge), 4.0, shape).tolist() == [False] * 5 + [True, True]
+    assert not rule_lines(np.array(digits[:2] + edge), 4.0, shape).any()  # a broken digit's long stroke
