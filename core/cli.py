@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
     train.add_argument("--no-activate", action="store_true", help="do not make the new run the active model")
 
-    predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, read as one number")
+    predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, text lines separated by |")
     predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run)")
     predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
@@ -175,12 +175,12 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
     # Decode and segment every file before loading the model, so bad files fail fast.
-    inputs = []  # (path, the (28, 28) model inputs of its digits in reading order)
+    inputs = []  # (path, its picture, its digits in reading order, upright)
     failed = False
     for path in args.images:
         try:
-            digits = segment_digits(decode_image(path.read_bytes(), name=path.name))
-            inputs.append((path, [digit.preprocessed.model_input for digit in digits]))
+            image = decode_image(path.read_bytes(), name=path.name)
+            inputs.append((path, image, segment_digits(image)))
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             print(f"error: {path}: {reason}", file=err)
@@ -189,8 +189,8 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         import numpy as np
 
         from core.numpy_model import load_predictor
+        from core.reading import read_either_way_up
         from core.runs import not_sure_floor_for
-        from core.uncertainty import judge
 
         not_sure_floor = not_sure_floor_for(model_path)
 
@@ -200,15 +200,16 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"error: {error}", file=err)
             return EXIT_FAILURE
         # One model call for every digit of every image: the per-call overhead dominates small batches.
-        batch = np.stack([image for _, images in inputs for image in images])  # (digits, 28, 28) float32
-        probabilities = predict(batch)  # (digits, 10)
+        batch = np.stack([digit.preprocessed.model_input for _, _, digits in inputs for digit in digits])  # (n, 28, 28)
+        probabilities = predict(batch)  # (n, 10)
         start = 0
-        for path, images in inputs:
-            rows = probabilities[start : start + len(images)]  # (this image's digits, 10)
-            start += len(images)
-            number = "".join(judge(row, not_sure_floor).label for row in rows)  # "?" where unsure
-            # A number is only as certain as its least certain digit.
-            print(f"{path}\t{number}\t{float(rows.max(axis=1).min()):.4f}", file=out, flush=True)
+        for path, image, digits in inputs:
+            rows = probabilities[start : start + len(digits)]  # (this image's digits, 10)
+            start += len(digits)
+            reading = read_either_way_up(image, digits, rows, predict, not_sure_floor)  # a page may lie sideways
+            # "?" where unsure; a number is only as certain as its least certain digit.
+            lowest = float(reading.probabilities.max(axis=1).min())
+            print(f"{path}\t{reading.text}\t{lowest:.4f}", file=out, flush=True)
     return EXIT_FAILURE if failed else EXIT_OK
 
 

@@ -26,6 +26,9 @@ MIN_INK_PIXELS = 5
 SPECK_FRACTION = 0.05
 """Ink blobs smaller than this fraction of the largest blob are specks and are dropped."""
 
+LINE_ASPECT = 20
+"""A blob this many times longer than wide, across half the picture, is a line (a page's edge), no digit."""
+
 MAX_INK_PIECES = 50
 """More separate ink blobs than this is noise or texture: a written digit has 1 to 3, a long number ~30."""
 
@@ -213,7 +216,7 @@ def normalise_polarity(gray: np.ndarray) -> np.ndarray:
     return gray
 
 
-def ink_mask(bright: np.ndarray) -> np.ndarray:
+def ink_mask(bright: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray:
     """Finds the digit's ink in a bright-ink image: blur, threshold, drop specks.
 
     The threshold is Otsu's, but never below a quarter of the way from background to the brightest ink:
@@ -221,6 +224,7 @@ def ink_mask(bright: np.ndarray) -> np.ndarray:
 
     Args:
         bright: `(H, W)` uint8, ink bright on dark (see `normalise_polarity`).
+        max_pieces: more ink blobs than this are noise (see `remove_specks`).
 
     Returns:
         `(H, W)` uint8 mask, 255 on ink and 0 elsewhere, specks removed.
@@ -238,27 +242,47 @@ def ink_mask(bright: np.ndarray) -> np.ndarray:
     otsu, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(otsu, background + 0.25 * (peak - background))
     _, mask = cv2.threshold(blurred, threshold, 255, cv2.THRESH_BINARY)
-    return remove_specks(mask)
+    return remove_specks(mask, max_pieces)
 
 
-def remove_specks(mask: np.ndarray) -> np.ndarray:
+def remove_specks(mask: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray:
     """Keeps the ink blobs of a mask that are at least `SPECK_FRACTION` of the largest one.
 
+    A line across the picture (the page's edge in a photo, see `_spans_picture`) is not the scale:
+    beside it a thin 1 would be a speck. The largest other blob is, when there is one.
+
     Raises:
-        NoInkError: The mask is empty or its largest blob is smaller than `MIN_INK_PIXELS`.
+        NoInkError: The mask is empty, its largest blob is smaller than `MIN_INK_PIXELS`, or more than
+            `max_pieces` blobs are kept (noise or texture).
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]  # label 0 is the background
     if count <= 1 or areas.max() < MIN_INK_PIXELS:
         raise NoInkError("No digit found: only a few specks of ink. Draw or upload a larger digit.")
-    keep = areas >= SPECK_FRACTION * areas.max()
-    if np.count_nonzero(keep) > MAX_INK_PIECES:
+    lines = _spans_picture(stats[1:, :4], mask.shape)  # (blobs,) bool
+    reference = areas[~lines].max() if not lines.all() else areas.max()
+    keep = areas >= SPECK_FRACTION * reference
+    if np.count_nonzero(keep) > max_pieces:
         raise NoInkError(
             f"No digit found: the picture is speckled all over ({np.count_nonzero(keep)} separate marks), "
             "like noise or a texture. Upload a picture of a written digit on plain paper."
         )
     lookup = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
     return lookup[labels]  # (H, W) uint8
+
+
+def _spans_picture(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which blobs are lines across the picture: `(n,)` bool, True where the bounding box is
+    `LINE_ASPECT` times longer than wide and spans at least half the picture in its long direction.
+
+    Args:
+        boxes: `(n, 4)` OpenCV (x, y, width, height) rows.
+        shape: the picture's (height, width).
+    """
+    widths, heights = boxes[:, 2], boxes[:, 3]
+    tall = (heights >= LINE_ASPECT * widths) & (heights >= shape[0] / 2)
+    wide = (widths >= LINE_ASPECT * heights) & (widths >= shape[1] / 2)
+    return tall | wide
 
 
 def reject_lone_dot(drawing: np.ndarray, pen_width: int) -> None:

@@ -6,12 +6,15 @@ number reaches the model the way it would if it had been drawn alone.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from core.background import flatten_background
 from core.preprocessing import (
+    MAX_INK_PIECES,
     PreprocessedDigit,
     PreprocessStep,
     crop_to_ink,
@@ -22,6 +25,8 @@ from core.preprocessing import (
     suppress_background,
     working_grayscale,
 )
+
+logger = logging.getLogger(__name__)
 
 OVERLAP_SHARE = 0.5
 """Pieces whose horizontal extents overlap by this share of the narrower one can be one digit."""
@@ -50,6 +55,22 @@ FRAGMENT_SHARE = 0.35
 NEAR_STROKES = 1.5
 """A fragment this many stroke widths or closer to another piece joins the nearest one; further away,
 it is a speck and is dropped."""
+
+PIECE_ROOM = 24
+"""Side in pixels of the square each ink blob needs at least: a sheet of digits may hold one blob per
+such square of the working image (a 1024x768 page: 1,365), noise or texture holds many more."""
+
+RULE_LENGTH_SHARE = 4.0
+"""A piece longer than this many times the typical digit's height is no digit but a line: the paper's
+edge, a ruled line, a table's edge or a fold. Judged only with `RULE_MIN_PIECES` digit-tall pieces."""
+
+EDGE_ASPECT = 5.0
+"""A piece touching the picture's border this many times longer than wide is a stretch of the page's
+edge (a 1 of a sheet is rarely cut by the border, and a lone digit is never judged: `RULE_MIN_PIECES`)."""
+
+RULE_MIN_PIECES = 5
+"""Fewer tall pieces give no typical digit height to judge by: they may be the broken strokes of one
+digit, whose longest stroke is many times the others."""
 
 LINE_OVERLAP_SHARE = 0.5
 """A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
@@ -89,7 +110,9 @@ class SegmentedDigit:
 def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     """Finds every digit in a picture and prepares each one for the model.
 
-    Ink blobs are grouped into digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
+    The photo's uneven light is divided out first (see `core.background`), and lines far longer than a
+    digit (the page's edge, ruled lines) are dropped (see `rule_lines`). Ink blobs are grouped into
+    digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
     or a stroke with a gap stay one digit, and lone specks are dropped. Digits whose vertical extents
     overlap form a text line (see `reading_order`). Digits that touch each other come out as one.
 
@@ -106,12 +129,16 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
         ValueError: `image` is not a uint8 array of one of the shapes above.
     """
     gray = working_grayscale(image)  # (h, w) uint8, validates the image
-    bright = normalise_polarity(gray)  # (h, w) uint8, ink bright on dark
-    mask = ink_mask(bright)  # (h, w) uint8 255 on ink, raises NoInkError
+    bright = flatten_background(normalise_polarity(gray))  # (h, w) uint8, ink bright on dark, even light
+    pieces_allowed = max(MAX_INK_PIECES, gray.size // PIECE_ROOM**2)  # a sheet holds 100 digits and more
+    mask = ink_mask(bright, pieces_allowed)  # (h, w) uint8 255 on ink, raises NoInkError
     thresholded = suppress_background(bright, mask)  # (h, w) uint8, background 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
-    group_of_piece = group_pieces(piece_boxes, stroke_width(mask > 0))  # (pieces,) int, -1 dropped
+    stroke = stroke_width(mask > 0)
+    digit_like = ~rule_lines(piece_boxes, stroke, mask.shape)  # (pieces,) bool
+    group_of_piece = np.full(len(piece_boxes), -1)  # (pieces,) int, -1 dropped
+    group_of_piece[digit_like] = group_pieces(piece_boxes[digit_like], stroke)
     group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
     ordered = reading_order(group_boxes)  # [(group, line)]
 
@@ -192,6 +219,32 @@ def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
     return new_number[group_of_piece]
 
 
+def rule_lines(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> np.ndarray:
+    """Which pieces are lines, not digits: `(n,)` bool. Judged only beside at least `RULE_MIN_PIECES`
+    pieces `FRAGMENT_STROKES` strokes tall or more, whose median height is the typical digit's: a piece
+    is a line when its longer side exceeds `RULE_LENGTH_SHARE` times that height, or when it touches the
+    picture's border and is `EDGE_ASPECT` times longer than wide (a stretch of the page's edge).
+
+    A long line would otherwise set the scale that fragments are judged by, and every digit beside
+    a page's edge would be dropped as too small.
+
+    Args:
+        boxes: `(n, 4)` int piece boxes as left, top, right, bottom.
+        stroke: typical stroke width in pixels.
+        shape: the picture's (height, width), in the boxes' pixels.
+    """
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    tall = heights >= FRAGMENT_STROKES * max(stroke, 1.0)
+    if np.count_nonzero(tall) < RULE_MIN_PIECES:
+        return np.zeros(len(boxes), bool)
+    longer, shorter = np.maximum(widths, heights), np.maximum(np.minimum(widths, heights), 1)
+    at_border = (boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= shape[1]) | (boxes[:, 3] >= shape[0])
+    lines = (longer > RULE_LENGTH_SHARE * float(np.median(heights[tall]))) | (at_border & (longer >= EDGE_ASPECT * shorter))
+    if lines.any():
+        logger.debug("%d of %d pieces are lines (paper edges, rules), not digits", lines.sum(), len(boxes))
+    return lines
+
+
 def _fragments(boxes: np.ndarray, stroke: float, tallest: float) -> np.ndarray:
     """Which boxes are too flat, too thin or too small to be a digit on their own: `(n,)` bool.
 
@@ -218,8 +271,10 @@ def _tallest(boxes: np.ndarray, stroke: float) -> float:
 def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
     """Sorts digit boxes into text lines, top to bottom, and each line left to right.
 
-    A digit joins the line its vertical extent overlaps most, if that overlap is at least
-    `LINE_OVERLAP_SHARE` of the shorter of the two; otherwise it starts a new line.
+    Lines are followed left to right: a digit joins the line whose last digit so far its vertical
+    extent overlaps most, if that overlap is at least `LINE_OVERLAP_SHARE` of the shorter of the two;
+    otherwise it starts a new line. Comparing with the last digit, not the whole line, keeps a slanting
+    line together and keeps it apart from the line below however far it slants.
 
     Args:
         boxes: `(n, 4)` int digit boxes as left, top, right, bottom.
@@ -227,29 +282,24 @@ def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
     Returns:
         `(index into boxes, line number)` for every box, in reading order.
     """
-    lines: list[list[int]] = []
-    extents: list[list[int]] = []  # [top, bottom] of each line so far
-    centres_y = (boxes[:, 1] + boxes[:, 3]) / 2
-    for index in np.argsort(centres_y, kind="stable"):
+    lines: list[list[int]] = []  # digits of each line, left to right
+    centres_x = (boxes[:, 0] + boxes[:, 2]) / 2
+    for index in np.argsort(centres_x, kind="stable"):
         top, bottom = int(boxes[index, 1]), int(boxes[index, 3])
         best, best_overlap = -1, 0.0
-        for number, (line_top, line_bottom) in enumerate(extents):
+        for number, line in enumerate(lines):
+            line_top, line_bottom = int(boxes[line[-1], 1]), int(boxes[line[-1], 3])
             overlap = min(bottom, line_bottom) - max(top, line_top)
             needed = LINE_OVERLAP_SHARE * min(bottom - top, line_bottom - line_top)
             if overlap >= needed and overlap > best_overlap:
                 best, best_overlap = number, overlap
         if best < 0:
             lines.append([int(index)])
-            extents.append([top, bottom])
         else:
             lines[best].append(int(index))
-            extents[best] = [min(top, extents[best][0]), max(bottom, extents[best][1])]
+    centres_y = (boxes[:, 1] + boxes[:, 3]) / 2
     line_order = sorted(range(len(lines)), key=lambda number: float(np.mean(centres_y[lines[number]])))
-    ordered = []
-    for line_number, line in enumerate(line_order):
-        centres_x = (boxes[lines[line], 0] + boxes[lines[line], 2]) / 2
-        ordered.extend((lines[line][position], line_number) for position in np.argsort(centres_x, kind="stable"))
-    return ordered
+    return [(index, line_number) for line_number, line in enumerate(line_order) for index in lines[line]]
 
 
 def _corners(stats: np.ndarray) -> np.ndarray:

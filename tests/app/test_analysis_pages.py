@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import cv2
 import numpy as np
@@ -100,6 +101,18 @@ def test_predict_upload_shows_a_prediction_and_survives_a_bad_file(app_with_mode
     predictions = [metric.value for metric in app.metric if metric.label == "Prediction"]
     assert len(predictions) == 1 and predictions[0] in [str(digit) for digit in range(10)]
     assert any("notes.png" in error.value for error in app.error)
+
+
+def test_predict_shows_each_line_of_an_upload_apart(app_with_model):
+    def two_lines(paper: np.ndarray) -> None:  # two bars above one, well apart
+        for x, top in ((70, 20), (170, 20), (120, 135)):
+            cv2.line(paper, (x, top), (x, top + 85), 0, 12)
+
+    app = open_page("pages/Predict.py")
+    app.file_uploader(key="predict_uploads").set_value(("lines.png", _digit_png(two_lines), "image/png")).run()
+    assert not app.exception
+    (prediction,) = [metric.value for metric in app.metric if metric.label == "Prediction"]
+    assert re.fullmatch(r"[0-9?]{2}\|[0-9?]", prediction), prediction
 
 
 def test_feature_maps_use_the_last_prediction_input(app_with_model):

@@ -209,6 +209,19 @@ def test_predict_with_no_runs_uses_the_shipped_model(images, tmp_path):
     assert digit == 1 and confidence > 0.5
 
 
+def test_predict_prints_each_text_line_apart(tmp_path):
+    paper = np.full((340, 320, 3), 255, np.uint8)  # two 1s above one 1, on white paper
+    for x, top in ((80, 30), (180, 30), (130, 200)):
+        cv2.line(paper, (x, top), (x - 2, top + 110), (20, 20, 20), thickness=14)
+    two_lines = tmp_path / "two_lines.png"
+    assert cv2.imwrite(str(two_lines), paper)
+
+    completed = run_cli("predict", two_lines, runs_dir=tmp_path / "runs")
+
+    assert completed.returncode == EXIT_OK, completed.stderr
+    assert completed.stdout.split("\t")[:2] == [str(two_lines), "11|1"]
+
+
 def test_predict_with_a_missing_model_file(images, tmp_path):
     completed = run_cli("predict", "--model", tmp_path / "nothing.keras", images["png"], runs_dir=tmp_path / "runs")
     assert completed.returncode == EXIT_FAILURE

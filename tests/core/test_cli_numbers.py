@@ -109,7 +109,7 @@ def test_dark_ink_on_paper_is_read_too(predictions, sample) -> None:
 
 
 def test_two_lines_are_read_top_line_first(predictions) -> None:
-    assert predictions["20-over-24"][0] == "2024"
+    assert predictions["20-over-24"][0] == "20|24"
 
 
 def test_confidence_is_the_least_confident_digits(predictions) -> None:

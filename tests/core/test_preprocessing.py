@@ -212,6 +212,16 @@ def test_lone_speck_is_not_a_digit() -> None:
         preprocess_digit(canvas)
 
 
+def test_a_line_across_the_picture_does_not_make_a_thin_one_a_speck() -> None:
+    mask = np.zeros((300, 200), np.uint8)
+    mask[:, 190:194] = 255  # the page's edge, 1,200 px: 5% of it is 60
+    mask[100:125, 50:52] = 255  # a thin 1 of 50 px
+    mask[200, 100] = 255  # a speck, under 5% of the 1
+    kept = remove_specks(mask)
+    assert kept[100:125, 50:52].all() and not kept[200, 100]
+    assert kept[:, 190:194].all()  # the line itself is left to segmentation
+
+
 def test_remove_specks_refuses_noise_with_a_specific_message() -> None:
     noise = np.where(np.random.default_rng(2).random((64, 64)) > 0.7, 255, 0).astype(np.uint8)
     with pytest.raises(NoInkError, match="speckled all over"):

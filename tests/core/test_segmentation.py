@@ -365,6 +365,23 @@ def test_blank_images_raise_no_ink_error(image: np.ndarray) -> None:
         segment_digits(image)
 
 
+def test_a_sheet_of_more_digits_than_a_number_holds_is_read_line_by_line() -> None:
+    sheet = np.zeros((720, 900), np.uint8)
+    for line in range(6):  # 60 digits, more blobs than the single-digit pipeline allows (MAX_INK_PIECES)
+        cv2.putText(sheet, "1234567890", (20, 100 + 115 * line), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 255, 6, cv2.LINE_AA)
+
+    digits = segment_digits(_paper(sheet))
+
+    assert len(digits) == 60
+    assert [digit.box.line for digit in digits] == [line for line in range(6) for _ in range(10)]
+
+
+def test_noise_over_a_whole_page_is_not_a_sheet_of_digits() -> None:
+    noise = np.random.default_rng(3).integers(0, 256, (720, 900), dtype=np.uint8)
+    with pytest.raises(NoInkError, match="speckled all over"):
+        segment_digits(noise)
+
+
 def test_only_specks_raise_no_ink_error() -> None:
     canvas = np.zeros((280, 280), np.uint8)
     canvas[100:102, 100:102] = 255
@@ -414,6 +431,21 @@ def test_group_pieces_tells_a_broken_stroke_from_a_line_break_by_the_neighbours(
     assert spanned[0] == spanned[1] != spanned[2]  # a neighbour in the same line spans the gap
     two_lines = group_pieces(np.array([upper, lower, [60, 0, 100, 98], [60, 108, 100, 200]]), stroke)
     assert len(set(two_lines)) == 4  # neighbours on either side of the gap, none across it: two lines
+
+
+def test_two_slanting_lines_stay_apart() -> None:
+    # A sheet photographed at an angle: each line drops 10 px per digit, 85 px between lines, so the
+    # right end of the upper line sits lower than the left end of the lower one.
+    digits_per_line, left, top, width, height = 10, 0, 0, 40, 60
+    boxes = np.array([
+        [left + 55 * column, top + 85 * line + 10 * column, left + 55 * column + width, top + 85 * line + 10 * column + height]
+        for line in range(2)
+        for column in range(digits_per_line)
+    ])
+
+    ordered = reading_order(boxes)
+
+    assert ordered == [(index, index // digits_per_line) for index in range(2 * digits_per_line)]
 
 
 def test_reading_order_sorts_lines_then_columns() -> None:

@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core.preprocessing import PreprocessedDigit
+from core.reading import reading_of
 from core.runs import RunRecord
 from core.segmentation import SegmentedDigit, segment_digits
 from core.uncertainty import Verdict, judge
@@ -58,7 +59,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     probabilities = get_predictor(run.run_id)(batch)  # (k, 10)
     verdicts = [judge(row, run.not_sure_floor) for row in probabilities]
     st.session_state[LAST_PREDICT_INPUT] = digits[0].preprocessed.model_input
-    answer = "".join(verdict.label for verdict in verdicts)
+    answer = reading_of(digits, probabilities, run.not_sure_floor)  # lines apart, as the CLI prints them
     lowest = min(verdict.confidence for verdict in verdicts)
     if len(digits) == 1:
         verdict, row = verdicts[0], probabilities[0]

@@ -1,0 +1,105 @@
+"""Remove the paper's uneven light from a photo before its ink is thresholded.
+
+A phone photo's paper is not one grey: a lamp, the phone's own shadow and vignetting make it darker in
+places than the ink is elsewhere, so one global threshold (Otsu) takes whole shadows for ink. The paper's
+light changes slowly and the pen's strokes are narrow, so a grey-level opening with a window much wider
+than a stroke keeps the light and loses the ink: that is the background, and it is divided out.
+
+Evenly lit pictures (a canvas, a clean scan) are returned untouched, so they keep the path they had.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from core.preprocessing import stroke_width
+
+logger = logging.getLogger(__name__)
+
+WINDOW_SHARE = 0.06
+"""The opening's window as a share of the picture's longer side: wider than any pen stroke of a digit
+that fills less than a third of the picture, narrower than the shadows and the light's changes.
+Chosen on the development photos (`python -m bench.photos`): 0.04 to 0.06 read the most digits."""
+
+STROKE_WINDOW = 3.0
+"""The window is at least this many stroke widths (of a rough Otsu mask) wide: where strokes cross or
+a marker's digit is drawn big, the ink is about twice a stroke wide, and the opening must lose it."""
+
+EVEN_SPREAD = 12
+"""Grey levels between the background's 2nd and 98th percentiles under which the light counts as even."""
+
+MIN_PAPER_LEVEL = 64.0
+"""Darker than this is no paper but the table, a fold's deep shadow or the picture's black edge: its
+noise is not amplified more than 255 / this (4x), or it would come out as ink."""
+
+STROKE_BLOBS = 50
+"""The stroke width is the median over at most this many of the largest blobs."""
+
+_SHRINK = 4
+"""The background is estimated at a quarter of the size: it changes slowly, and this is 16x cheaper."""
+
+
+def flatten_background(bright: np.ndarray) -> np.ndarray:
+    """Takes the slowly changing light away from an ink-bright picture, leaving ink on about 0, its
+    contrast as if the whole page were lit like its brightest part.
+
+    Args:
+        bright: `(H, W)` uint8, ink bright on dark (see `core.preprocessing.normalise_polarity`).
+
+    Returns:
+        `(H, W)` uint8: `bright` less its background, divided by the paper's level; or `bright` itself
+        when the light is even.
+    """
+    background = estimate_background(bright)  # (H, W) uint8
+    low, high = np.percentile(background, (2, 98))
+    if high - low < EVEN_SPREAD:
+        return bright
+    logger.debug("uneven light (background %d..%d): divided out", low, high)
+    # Light multiplies: in a shadow the ink's contrast with the paper shrinks with the paper's brightness.
+    # Dividing by the paper's own level (255 - background, in this ink-bright picture) restores it.
+    contrast = cv2.subtract(bright, background).astype(np.float32)
+    paper = np.maximum(255.0 - background.astype(np.float32), MIN_PAPER_LEVEL)
+    return np.clip(contrast * (255.0 / paper), 0, 255).astype(np.uint8)
+
+
+def estimate_background(bright: np.ndarray) -> np.ndarray:
+    """The picture without its ink: a grey-level opening (darkest level, then brightest) over a window
+    `WINDOW_SHARE` of the longer side or `STROKE_WINDOW` strokes, whichever is wider, computed on a
+    shrunk copy and scaled back to full size.
+
+    Returns:
+        `(H, W)` uint8.
+    """
+    height, width = bright.shape
+    small_size = (max(1, width // _SHRINK), max(1, height // _SHRINK))
+    small = cv2.resize(bright, small_size, interpolation=cv2.INTER_AREA)
+    _, rough_ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)  # (h, w) uint8 0/1
+    widest = max(WINDOW_SHARE * max(small.shape), STROKE_WINDOW * typical_stroke(rough_ink))
+    side = max(3, round(widest) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    # Grown by one shrunk pixel, so that scaling back up cannot leave the dark side of a sharp edge (the
+    # table beside the page, a shadow's rim) a little brighter than its background: a line of false ink.
+    grown = cv2.dilate(opened, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(grown, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def typical_stroke(mask: np.ndarray) -> float:
+    """The median stroke width of a rough ink mask's largest blobs, in pixels (0 without blobs).
+
+    Under uneven light a global threshold takes a whole shadow for one huge blob: counted by area it
+    would swamp the strokes, counted as one blob among the digits' it is outvoted.
+
+    Args:
+        mask: `(H, W)` uint8, non-zero on (roughly) ink.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    largest = 1 + np.argsort(stats[1:, cv2.CC_STAT_AREA])[::-1][:STROKE_BLOBS]  # labels, biggest first
+    widths = []
+    for label in largest:
+        left, top, width, height = stats[label, :4]
+        widths.append(stroke_width(labels[top : top + height, left : left + width] == label))
+    return float(np.median(widths)) if widths else 0.0

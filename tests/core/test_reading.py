@@ -1,0 +1,95 @@
+"""Tests for core.reading: a picture's digits as the text the CLI prints, lines separated by `|`."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from core.reading import LINE_SEPARATOR, MIN_DIGITS_TO_TURN, Reading, read_either_way_up, reading_of
+from core.segmentation import segment_digits
+
+
+def _two_line_paper() -> np.ndarray:
+    """Dark bars on white paper: two 1s on the upper line, three on the lower one."""
+    paper = np.full((340, 420), 255, np.uint8)
+    for x in (80, 180):
+        cv2.line(paper, (x, 30), (x - 2, 140), 20, 14)
+    for x in (80, 180, 280):
+        cv2.line(paper, (x, 200), (x - 2, 310), 20, 14)
+    return paper
+
+
+def _certain(digits: list[int], *, unsure: tuple[int, ...] = ()) -> np.ndarray:
+    """`(n, 10)` probabilities: each digit certain, except those at `unsure`, spread evenly."""
+    probabilities = np.zeros((len(digits), 10), np.float32)
+    probabilities[np.arange(len(digits)), digits] = 1.0
+    probabilities[list(unsure)] = 0.1
+    return probabilities
+
+
+def test_lines_are_read_apart_with_the_separator() -> None:
+    digits = segment_digits(_two_line_paper())
+
+    reading = reading_of(digits, _certain([1, 2, 3, 4, 5]), not_sure_floor=0.5)
+
+    assert reading == f"12{LINE_SEPARATOR}345"
+
+
+def test_one_line_reads_as_one_number_and_unsure_digits_as_question_marks() -> None:
+    paper = _two_line_paper()
+    paper[170:] = 255  # only the upper line is left
+
+    digits = segment_digits(paper)
+
+    assert reading_of(digits, _certain([7, 0], unsure=(1,)), not_sure_floor=0.5) == "7?"
+
+
+@pytest.fixture(scope="module")
+def shipped_predict():
+    from core.numpy_model import load_predictor
+    from core.runs import MODEL_FILE, SHIPPED_RUN_DIR
+
+    return load_predictor(SHIPPED_RUN_DIR / MODEL_FILE)
+
+
+def _number_on_paper(text: str) -> np.ndarray:
+    """`text` in a thick Hershey hand, dark on white paper, upright, the digits well apart."""
+    paper = np.full((220, 80 + 140 * len(text)), 255, np.uint8)
+    for position, character in enumerate(text):
+        cv2.putText(paper, character, (40 + 140 * position, 170), cv2.FONT_HERSHEY_SIMPLEX, 4.0, 20, 12, cv2.LINE_AA)
+    return paper
+
+
+def _read(image: np.ndarray, predict) -> Reading:
+    digits = segment_digits(image)
+    probabilities = predict(np.stack([digit.preprocessed.model_input for digit in digits]))
+    return read_either_way_up(image, digits, probabilities, predict, not_sure_floor=0.5)
+
+
+@pytest.mark.parametrize(("rotation", "turn"), [(cv2.ROTATE_90_CLOCKWISE, "turned left"), (cv2.ROTATE_90_COUNTERCLOCKWISE, "turned right")])
+def test_a_page_photographed_sideways_is_read_turned_back(shipped_predict, rotation, turn) -> None:
+    sideways = np.ascontiguousarray(cv2.rotate(_number_on_paper("3074"), rotation))
+
+    reading = _read(sideways, shipped_predict)
+
+    assert (reading.text, reading.turn) == ("3074", turn)
+
+
+def test_an_upright_number_stays_upright(shipped_predict) -> None:
+    reading = _read(_number_on_paper("3074"), shipped_predict)
+    assert (reading.text, reading.turn) == ("3074", "upright")
+
+
+def test_fewer_digits_than_a_line_are_never_turned() -> None:
+    paper = _two_line_paper()
+    paper[:, 150:] = 255  # one 1 on each line: two digits
+    digits = segment_digits(paper)
+    assert len(digits) < MIN_DIGITS_TO_TURN
+
+    def always_unsure(batch: np.ndarray) -> np.ndarray:
+        return np.full((len(batch), 10), 0.1, np.float32)
+
+    reading = read_either_way_up(paper, digits, always_unsure(np.zeros((len(digits), 28, 28))), always_unsure, 0.5)
+
+    assert reading.turn == "upright"
