@@ -20,6 +20,7 @@ from typing import Callable
 
 from core.config import TrainingConfig
 from core.job_files import (
+    RUNNING_STATES,
     JobFolder,
     JobState,
     JobView,
@@ -93,7 +94,7 @@ class JobSnapshot:
 
     @property
     def is_running(self) -> bool:
-        return self.state in (JobState.STARTING, JobState.RUNNING, JobState.STOPPING, JobState.SAVING)
+        return self.state in RUNNING_STATES
 
     @property
     def epoch_fraction(self) -> float:
@@ -143,14 +144,18 @@ class TrainingJobs:
         self._lock = threading.Lock()  # one start at a time from this server, and one view cache
         self._view: JobView | None = None  # the last read, so a poll reads only the progress added since
 
+    def _read(self, folder: JobFolder) -> JobView:
+        """The job as it stands, reading only the progress added since this server's last read."""
+        with self._lock:
+            self._view = read_job(folder, since=self._view)
+            return self._view
+
     def snapshot(self) -> JobSnapshot | None:
         """The running job, or the last one to finish, or None before any; wherever it was started."""
         folder = current_job(self._runs_root)
         if folder is None:
             return None
-        with self._lock:
-            self._view = read_job(folder, since=self._view)
-            view = self._view
+        view = self._read(folder)
         if view.config is None:  # unreadable: read_job has logged why and marked the job failed
             return None
         return JobSnapshot.from_view(view, view.config)
@@ -176,6 +181,6 @@ class TrainingJobs:
     def stop(self) -> None:
         """Asks the running job, in whatever process, to end after its current batch; the run is still saved."""
         folder = current_job(self._runs_root)
-        if folder is not None and read_job(folder).record.state in (JobState.STARTING, JobState.RUNNING):
+        if folder is not None and self._read(folder).record.state in (JobState.STARTING, JobState.RUNNING):
             request_stop(folder)
             logger.info("Job %s asked to stop after its current batch", folder.job_id)
