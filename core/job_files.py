@@ -10,7 +10,8 @@ watches a job live wherever it was started, and a trainer never depends on a vie
         ├── state.json              JobRecord, replaced whole: temp file, fsync, os.replace
         ├── progress.jsonl          {"kind": "batch" | "epoch", ...} lines, each one os.write on O_APPEND
         ├── trainer.lock            held (flock) by this job's trainer for its whole life
-        └── stop                    present: stop after the current batch
+        ├── stop                    present: stop after the current batch
+        └── trainer.log             the trainer process's output, when a launcher started it
 
     launcher (page, CLI)   trainer process                                    viewer (any process)
     create_job: config.json + state.json{starting}; the folder appears whole (rename)
@@ -62,6 +63,7 @@ STATE_FILE = "state.json"
 PROGRESS_FILE = "progress.jsonl"
 TRAINER_LOCK_FILE = "trainer.lock"
 STOP_FILE = "stop"
+TRAINER_LOG_FILE = "trainer.log"  # a launched trainer process's stdout and stderr
 TEMPORARY_PREFIX = ".tmp-"  # job folders being created or deleted; never listed
 
 STARTING_GRACE_S = 60.0  # a launched trainer must claim its job this soon (Python start-up under load)
@@ -121,6 +123,10 @@ class JobFolder:
     @property
     def stop_file(self) -> Path:
         return self.path / STOP_FILE
+
+    @property
+    def trainer_log_file(self) -> Path:
+        return self.path / TRAINER_LOG_FILE
 
 
 @dataclass(frozen=True)

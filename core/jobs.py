@@ -36,7 +36,6 @@ from core.progress import EpochMetrics, RunStatus
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TRAINER_LOG_FILE = "trainer.log"  # the trainer process's stderr, inside its job folder
 
 Launcher = Callable[[JobFolder], None]
 
@@ -121,7 +120,7 @@ class JobSnapshot:
 
 def launch_trainer_process(folder: JobFolder) -> None:
     """Starts `python -m core.job_runner FOLDER` in a session of its own, so it outlives this server."""
-    with open(folder.path / TRAINER_LOG_FILE, "ab") as log:
+    with open(folder.trainer_log_file, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "core.job_runner", str(folder.path)],
             cwd=PROJECT_ROOT,
