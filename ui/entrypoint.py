@@ -4,9 +4,10 @@ Home.py, the entrypoint, declares the pages to `st.navigation` and draws the fra
 the URL names. But a pages/ folder beside the main script makes Streamlit start each server process
 (and each AppTest run) in its older automatic navigation, until a script calls `st.navigation`: that
 first run of a deep link (/Train after a restart) runs the page alone. So each page begins with
-`require_entrypoint()`, which in that case declares the navigation and reruns: a session's first run
-carries no user action to lose, and the rerun goes through Home.py. AppTest starts every run in the
-older navigation; there the page draws the frame itself, the same way each run.
+`require_entrypoint()`, which in that case declares the navigation and reruns through Home.py. Only a
+server's first run can start that way, and it carries no user action to lose; drawing the page there
+instead would lose the session's first typed value or stroke on the next run. (AppTest would start every
+run that way: tests/app runs Home.py's code from a temporary file, with no pages/ folder beside it.)
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from streamlit.navigation.page import StreamlitPage
 from ui.pages import APP_NAME, HOME, PAGES, AppPage
 from ui.widgets.sidebar import render_sidebar
 
-ENTRYPOINT_RAN = "entrypoint_ran"  # set once Home.py has run for this session
 _script_run = threading.local()  # Streamlit runs each session's script on its own thread
 
 
@@ -52,7 +52,6 @@ def _inside_entrypoint() -> Iterator[None]:
 
 def run_app() -> None:
     """Home.py's whole job: the navigation, the frame, then the page the URL names."""
-    st.session_state[ENTRYPOINT_RAN] = True
     page, streamlit_page = _navigate()
     _draw_frame(page)
     with _inside_entrypoint():
@@ -60,10 +59,7 @@ def run_app() -> None:
 
 
 def require_entrypoint() -> None:
-    """Draws the frame when a page was started on its own (see the module docstring); else nothing."""
-    if getattr(_script_run, "inside", False):
-        return
-    page, _ = _navigate()  # st.navigation also ends the automatic navigation for the whole server
-    if ENTRYPOINT_RAN not in st.session_state:
-        st.rerun()  # widget values typed into a page run outside Home.py would be lost on the next run
-    _draw_frame(page)
+    """Reruns through Home.py when a page was started on its own (see the module docstring); else nothing."""
+    if not getattr(_script_run, "inside", False):
+        _navigate()  # st.navigation also ends the automatic navigation for the whole server
+        st.rerun()
