@@ -128,6 +128,18 @@ class JobFolder:
     def trainer_log_file(self) -> Path:
         return self.path / TRAINER_LOG_FILE
 
+    def trainer_log_tail(self, max_bytes: int = 8_000) -> str | None:
+        """The end of the trainer process's log (its warnings, a traceback), or None for a job run in a terminal.
+
+        Only the pages' launcher writes this file; the CLI's trainer prints to its own terminal.
+        """
+        try:
+            with open(self.trainer_log_file, "rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - max_bytes))
+                return log.read().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return None
+
 
 @dataclass(frozen=True)
 class JobRecord:

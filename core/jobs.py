@@ -26,6 +26,7 @@ from core.job_files import (
     JobView,
     create_job,
     current_job,
+    job_folder,
     job_is_running,
     read_job,
     request_stop,
@@ -183,3 +184,7 @@ class TrainingJobs:
         if folder is not None and self._read(folder).record.state in (JobState.STARTING, JobState.RUNNING):
             request_stop(folder)
             logger.info("Job %s asked to stop after its current batch", folder.job_id)
+
+    def trainer_log(self, job_id: str) -> str | None:
+        """The end of that job's trainer log, or None when it was run in a terminal (its log is there)."""
+        return job_folder(self._runs_root, job_id).trainer_log_tail()

@@ -98,6 +98,7 @@ def test_a_job_started_outside_the_page_is_watched_live_and_can_be_stopped(app_e
         channel.fail("stopped by the test before saving")
     assert "state: **failed**" in _wait_for_state(app, "failed")
     assert any("stopped by the test" in error.value for error in app.error)
+    assert any("its log is in that terminal" in caption.value for caption in app.caption)  # no trainer.log here
 
 
 def test_invalid_learning_rate_is_refused_with_a_message(app_env):
@@ -141,6 +142,8 @@ def test_a_batch_larger_than_the_training_images_is_refused_with_a_message(app_e
     caption = _wait_for_state(app, "failed", "done")
     assert "failed" in caption
     assert any("Batch size 4096 is larger than the 90 training images" in error.value for error in app.error)
+    [log] = [expander for expander in app.expander if expander.label == "Trainer log"]
+    assert log.proto.expanded and "Batch size 4096" in log.code[0].value  # the trainer process's own log
     assert RunStore(app_env, shipped_dir=None).list_runs() == []
 
 

@@ -118,6 +118,14 @@ def test_a_new_job_waits_for_its_trainer_with_its_config(runs_dir):
     assert [path.name for path in folder.path.parent.iterdir()] == [folder.job_id]  # no leftovers
 
 
+def test_the_trainer_log_tail_is_the_end_of_the_file_or_none_without_one(runs_dir):
+    folder = create_job(runs_dir, CONFIG)
+    assert folder.trainer_log_tail() is None  # a job run in a terminal logs there
+    folder.trainer_log_file.write_text("start\n" + "x" * 100 + "\nTraceback: the end\n")
+    assert folder.trainer_log_tail(max_bytes=19) == "Traceback: the end\n"
+    assert folder.trainer_log_tail().startswith("start")
+
+
 def test_job_ids_cannot_name_other_paths(runs_dir):
     for job_id in ["../runs", "20261201-221530-482-3fa9/..", "", "20261201-221530-482-3FA9"]:
         with pytest.raises(ValueError, match="not a job id"):

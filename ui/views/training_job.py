@@ -50,6 +50,17 @@ def draw_job(was_running: bool) -> None:
         st.metric("Test accuracy", f"{snapshot.test_accuracy:.2%}")
     elif snapshot.state == JobState.FAILED:
         st.error(f"Training failed: {snapshot.error}")
+    show_trainer_log(snapshot.job_id, expanded=snapshot.state == JobState.FAILED)
+
+
+def show_trainer_log(job_id: str, expanded: bool) -> None:
+    """The end of the trainer process's own log: where a failed job's traceback is."""
+    log = get_jobs().trainer_log(job_id)
+    with st.expander("Trainer log", expanded=expanded):
+        if log is None:
+            st.caption("This job was started with `python -m core train`: its log is in that terminal.")
+        else:
+            st.code(log or "(empty so far)", language=None)
 
 
 def watch_job() -> None:
