@@ -1,18 +1,21 @@
 """Is the page server still responsive while a model trains? Many sessions drawing and switching pages.
 
     python -m bench.load [--sessions 20] [--duration-s 600] [--idle-s 60] [--app-dir DIR] [--label NAME]
+                         [--trainer-niceness N] [--no-training]
 
 Starts `streamlit run Home.py` from --app-dir (default: this checkout; another checkout measures another
-design) on a free loopback port with a temporary run store, starts a `best` training from the Train page
-and measures its speed alone for --idle-s seconds. Then --sessions sessions each loop: draw a digit on
+design) on a free loopback port with a temporary run store, and opens every page once to warm it up. Then
+it starts a `best` training from the Train page and measures its speed alone for --idle-s seconds. Then --sessions sessions each loop: draw a digit on
 Predict and wait for the Prediction (three actions in four), or open another page, with a pause of
 0.5-1.5 s between actions, for --duration-s seconds. The sessions are `bench.streamlit_client` sessions,
 which speak Streamlit's websocket protocol: twenty Chromium pages would take both cores themselves.
 
 Prints and writes to bench/results/load-<label>.json: answer times (p50, p95, max) for drawings and page
 switches, errors (an exception on the page, no Prediction, a time-out or a dropped connection), the
-server's resident memory sampled every 10 s, the training's speed under load against its idle speed, and
-the client's own share of the two cores. Stops the training and the server at the end.
+server's resident memory sampled every 10 s, the training's speed under load against its idle speed, the
+share of the two cores the server, the trainer and the client itself took under load. Stops the training
+and the server at the end. --trainer-niceness sets the trainer's CPU priority (`DIGIT_LAB_TRAINER_NICENESS`);
+--no-training measures the sessions alone, which shows how much of the two cores the pages need.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from bench.dev_data import PROJECT_ROOT
 from bench.soak import resident_mb
 from bench.streamlit_client import PageRun, StreamlitSession, canvas_state
 from core.data import load_sample
+from core.job_files import current_job, read_job
+from core.job_runner import TRAINER_NICENESS_VARIABLE
 from core.recipes import get_recipe
 
 ARCHITECTURE = "best"
@@ -158,27 +163,60 @@ async def sample_memory(pid: int, deadline: float, samples: list[tuple[float, fl
         await asyncio.sleep(MEMORY_SAMPLE_S)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process (all its threads) has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def trainer_pid(runs_root: Path) -> int:
+    """The pid of the process training the store's current job."""
+    folder = current_job(runs_root)
+    pid = read_job(folder).record.pid if folder is not None else None
+    if pid is None:
+        raise RuntimeError("no trainer process has claimed the job")
+    return pid
+
+
 def percentile(values: list[float], share: float) -> float | None:
     return float(np.percentile(values, share)) if values else None
 
 
-async def measure(url: str, server_pid: int, sessions: int, duration_s: float, idle_s: float, epochs: int) -> dict:
-    await start_training(url, epochs)
-    idle_speed = await training_speed(url, idle_s)
-    print(f"training alone: {idle_speed:,.0f} images/s", file=sys.stderr)
+async def warm_up(url: str) -> None:
+    """Opens every page once, so the measured window sees a server that has loaded its models and data."""
+    async with StreamlitSession(url) as session:
+        for page in ("Predict", *OTHER_PAGES):
+            await asyncio.wait_for(session.run(page), ANSWER_TIMEOUT_S * 4)
+
+
+async def measure(
+    url: str, server_pid: int, runs_root: Path, sessions: int, duration_s: float, idle_s: float, epochs: int | None
+) -> dict:
+    """The sessions' answers while a training runs (epochs), or with no training at all (epochs None)."""
+    await warm_up(url)
+    idle_speed = trainer = None
+    if epochs is not None:
+        await start_training(url, epochs)
+        idle_speed = await training_speed(url, idle_s)
+        trainer = trainer_pid(runs_root)
+        print(f"training alone: {idle_speed:,.0f} images/s", file=sys.stderr)
 
     drawings, tally, memory = digit_drawings(200), Tally(), []
+    pids = {"server": server_pid} | ({"trainer": trainer} if trainer else {})
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     usage_before, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     deadline = started + duration_s
-    loaded = asyncio.ensure_future(training_speed(url, duration_s - 5))
+    loaded = asyncio.ensure_future(training_speed(url, duration_s - 5)) if trainer else None
     await asyncio.gather(
         sample_memory(server_pid, deadline, memory, started),
         *(one_session(url, drawings, deadline, tally, seed) for seed in range(sessions)),
     )
-    loaded_speed = await loaded
+    loaded_speed = await loaded if loaded else None
     usage_after, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - started
+    cpu_share = {name: (cpu_seconds(pid) - cpu_before[name]) / (wall * CORES) for name, pid in pids.items()}
     client_cpu = (usage_after.ru_utime + usage_after.ru_stime) - (usage_before.ru_utime + usage_before.ru_stime)
-    await stop_training(url)
+    if trainer:
+        await stop_training(url)
     answers = tally.draw_s + tally.switch_s
     return {
         "sessions": sessions,
@@ -194,8 +232,10 @@ async def measure(url: str, server_pid: int, sessions: int, duration_s: float, i
         "page_switch_p95_s": percentile(tally.switch_s, 95),
         "training_idle_images_per_s": idle_speed,
         "training_loaded_images_per_s": loaded_speed,
-        "training_speed_ratio": loaded_speed / idle_speed,
+        "training_speed_ratio": loaded_speed / idle_speed if loaded_speed else None,
         "server_memory_mb": memory,
+        "server_cpu_share": cpu_share["server"],
+        "trainer_cpu_share": cpu_share.get("trainer"),
         "client_cpu_share": client_cpu / (wall * CORES),
     }
 
@@ -208,12 +248,16 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=40, help="longer than the test: the training is stopped at the end")
     parser.add_argument("--app-dir", type=Path, default=PROJECT_ROOT, help="the checkout whose server is measured")
     parser.add_argument("--label", default="current")
+    parser.add_argument("--trainer-niceness", type=int, help=f"sets {TRAINER_NICENESS_VARIABLE} for the trainer")
+    parser.add_argument("--no-training", action="store_true", help="the sessions alone, with no training")
     args = parser.parse_args()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as runs_dir:
         env = dict(os.environ, DIGIT_LAB_RUNS=runs_dir)
+        if args.trainer_niceness is not None:
+            env[TRAINER_NICENESS_VARIABLE] = str(args.trainer_niceness)
         log = open(Path(runs_dir) / "server.log", "wb")
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", f"--server.port={port}", "--server.headless=true"],
@@ -224,7 +268,10 @@ def main() -> int:
         )
         try:
             wait_for_health(url)
-            results = asyncio.run(measure(url, server.pid, args.sessions, args.duration_s, args.idle_s, args.epochs))
+            epochs = None if args.no_training else args.epochs
+            results = asyncio.run(
+                measure(url, server.pid, Path(runs_dir), args.sessions, args.duration_s, args.idle_s, epochs)
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -234,12 +281,19 @@ def main() -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=1), encoding="utf-8")
     memory = [mb for _, mb in results["server_memory_mb"]]
+    training = (
+        f"{results['training_idle_images_per_s']:,.0f} → {results['training_loaded_images_per_s']:,.0f} "
+        f"({results['training_speed_ratio']:.0%})"
+        if results["training_speed_ratio"] is not None
+        else "none"
+    )
+    trainer_share = results["trainer_cpu_share"]
     print(
         f"| {args.label} | {args.sessions} | {results['drawings']} | {results['page_switches']} | {results['errors']} | "
         f"{results['answer_p50_s']:.2f} | {results['answer_p95_s']:.2f} | {results['drawing_p95_s']:.2f} | "
         f"{results['page_switch_p95_s']:.2f} | {memory[0]:,.0f} → {memory[-1]:,.0f} (max {max(memory):,.0f}) | "
-        f"{results['training_idle_images_per_s']:,.0f} → {results['training_loaded_images_per_s']:,.0f} "
-        f"({results['training_speed_ratio']:.0%}) | {results['client_cpu_share']:.0%} |"
+        f"{training} | {results['server_cpu_share']:.0%} / "
+        f"{'-' if trainer_share is None else f'{trainer_share:.0%}'} / {results['client_cpu_share']:.0%} |"
     )
     return 0
 

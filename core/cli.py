@@ -99,7 +99,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"note: {problem}", file=err)
 
     from core.job_files import create_job, request_stop
-    from core.job_runner import run_job
+    from core.job_runner import run_job, yield_cpu_to_pages
     from core.job_trainer import JobBusyError
 
     store = RunStore(args.runs_dir or default_runs_dir())
@@ -139,6 +139,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
 
     print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
+    yield_cpu_to_pages(own_session=False)
     try:
         outcome = run_job(
             job, store, lambda: data, activate=not args.no_activate, on_batch=on_batch, on_epoch=on_epoch

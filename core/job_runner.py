@@ -26,6 +26,50 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+TRAINER_NICENESS_VARIABLE = "DIGIT_LAB_TRAINER_NICENESS"
+DEFAULT_TRAINER_NICENESS = 5  # chosen from bench.load's trade-off curve (README, "Load while training")
+MAX_NICENESS = 19
+AUTOGROUP_FILE = Path("/proc/self/autogroup")
+
+
+def trainer_niceness(environ: dict[str, str] | None = None) -> int:
+    """How far a trainer lowers its CPU priority: the variable's value (0-19), or the default."""
+    value = (os.environ if environ is None else environ).get(TRAINER_NICENESS_VARIABLE, "")
+    if not value.strip():
+        return DEFAULT_TRAINER_NICENESS
+    try:
+        niceness = int(value)
+    except ValueError:
+        niceness = -1
+    if not 0 <= niceness <= MAX_NICENESS:
+        logger.warning(
+            "%s=%r is not a whole number from 0 to %d; using %d",
+            TRAINER_NICENESS_VARIABLE, value, MAX_NICENESS, DEFAULT_TRAINER_NICENESS,
+        )
+        return DEFAULT_TRAINER_NICENESS
+    return niceness
+
+
+def yield_cpu_to_pages(own_session: bool) -> None:
+    """Lowers this trainer's CPU priority, so the page server's answers come before its batches.
+
+    Called before TensorFlow starts its thread pools: on Linux each thread inherits its creator's niceness.
+    Where the kernel groups processes by session (autogroup), niceness only ranks processes within a
+    session, and sessions share the CPU evenly; a trainer in a session of its own (`own_session`, as the
+    pages launch it) therefore lowers its session's priority too. A terminal's `python -m core train` does
+    not: that would outlast it and slow the person's shell.
+    """
+    niceness = max(trainer_niceness(), os.getpriority(os.PRIO_PROCESS, 0))  # never raised back up
+    if not niceness:
+        return
+    os.setpriority(os.PRIO_PROCESS, 0, niceness)  # this thread, before TensorFlow's pools exist
+    logger.info("Trainer process %d runs at niceness %d", os.getpid(), niceness)
+    if own_session and AUTOGROUP_FILE.exists():
+        try:
+            AUTOGROUP_FILE.write_text(str(niceness))
+        except OSError as error:  # a kernel without the knob, or a sandbox that forbids it: nice still holds
+            logger.warning("Could not lower the trainer session's priority: %s", error)
+
 
 class Trainer(Protocol):
     """What a job runs: the signature of `core.training.train`."""
@@ -135,6 +179,7 @@ def main(arguments: Sequence[str] | None = None) -> int:
         return 2
     path = Path(arguments[0]).resolve()
     runs_root = path.parent.parent  # <runs>/.jobs/<job id>
+    yield_cpu_to_pages(own_session=True)
     try:
         run_job(job_folder(runs_root, path.name), RunStore(runs_root), lambda: load_mnist(fallback_to_sample=True))
     except Exception:  # The job's state already says why; the traceback belongs in this process's log.

@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 from core.data import MNIST_ENV_VAR
+from core.job_runner import TRAINER_NICENESS_VARIABLE
 from tests.prerequisites import require_full_mnist
 
 # Quiet TensorFlow's C++ start-up logging in test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Tests' trainers, and the CLI trainings they run in this very process, keep the test run's priority:
+# lowering it would outlast the test and slow the rest of the suite against its own app servers.
+os.environ.setdefault(TRAINER_NICENESS_VARIABLE, "0")
 
 
 @pytest.fixture(scope="session")

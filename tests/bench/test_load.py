@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 
 import cv2
 import numpy as np
 from streamlit.proto.Element_pb2 import Element
 
-from bench.load import CANVAS_SIDE, digit_drawings, trained_batches
+from bench.load import CANVAS_SIDE, cpu_seconds, digit_drawings, trained_batches
 from bench.streamlit_client import PageRun, canvas_state
 
 
@@ -37,3 +39,11 @@ def test_canvas_state_carries_the_drawing_as_the_canvas_sends_it():
     assert state.id == "$$ID-abc-predict_canvas_0"
     value = json.loads(state.json_value)
     assert value["drawing"]["data"] == "data:image/png;base64,AAAA" and value["drawing"]["raw"]["objects"]
+
+
+def test_cpu_seconds_counts_the_work_a_process_does():
+    before = cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:  # burn 0.3 s of this process's CPU
+        pass
+    assert cpu_seconds(os.getpid()) - before >= 0.2
