@@ -40,10 +40,11 @@ UJI_SHARE = 0.12
 """The weight of all UJI training digits together, as a share of the MNIST digits trained beside them.
 
 800 digits against 54,000 would barely move the model: at a weight of 1 they are 1.5% of the loss.
-At 0.12 each UJI digit weighs about 8 MNIST digits, as much as the template digits (11%) that the
-README shows lift pen input without costing MNIST accuracy; more would let 40 people's habits outweigh
-thousands of MNIST writers. A weight rather than 8 repetitions: each digit is rendered once per epoch,
-so the epoch pays for 800 renderings (~1.5 s), not 6,400.
+At 0.12 they weigh together about as much as the template digits (11% of the training digits), which
+the README shows lift pen input without costing MNIST accuracy; each UJI digit then counts as about 8
+MNIST digits. More would let 40 people's habits outweigh thousands of MNIST writers. A weight rather
+than 8 repetitions: each digit is drawn once per epoch, so an epoch pays for 800 drawings (~1.5 s),
+not 6,400.
 """
 
 PEN_WIDTHS = (8, 30)
