@@ -1,4 +1,4 @@
-"""Where the benchmarks find the development data sets (pendigits, Semeion): one setting, $DIGIT_LAB_DEV_DATA.
+"""Where the benchmarks find the development data sets (pendigits, Semeion, UJI): one setting, $DIGIT_LAB_DEV_DATA.
 
 The sets are not part of the project (measuring only, never shipped); on development and CI machines they
 sit beside the checkout, in `../shared/data`. Full MNIST has its own setting, the app's $DIGIT_LAB_MNIST.
@@ -15,6 +15,7 @@ DEFAULT_DEV_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 
 PENDIGITS_FILE = Path("pendigits", "pendigits-orig.tra")
 SEMEION_FILE = Path("semeion", "semeion.data")
+UJI_FILE = Path("uji", "ujipenchars2_digits_strokes.json")  # only to build core/assets/uji_digits.npz
 
 
 def dev_data_dir() -> Path:

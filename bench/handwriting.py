@@ -1,26 +1,26 @@
 """Read the pendigits (pen tablet) and Semeion (scanned) datasets and render them the way users feed the app.
 
 Pendigits digits are replayed as white strokes on a black canvas export; Semeion bitmaps become photos of
-dark ink on paper. Both are for measuring only, never for training or for fitting thresholds.
+dark ink on paper, and so can any pen strokes (`strokes_as_photo`, for UJI's measuring writers). Pendigits
+and Semeion are for measuring only, never for training or for fitting thresholds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import cv2
 import numpy as np
+
+from core.pen_strokes import draw_canvas, draw_strokes, fit_strokes
 
 PEN_BOX_SIZE = 500
 """Side of the tablet box pendigits coordinates live in; y points up."""
 
 SEMEION_SIDE = 16
 SEMEION_VALUES = SEMEION_SIDE * SEMEION_SIDE + 10  # 256 pixels, then a one-hot label
-
-_SUBPIXEL_BITS = 4
-"""OpenCV draws with fixed-point coordinates: 4 bits keep the scaled points to 1/16 px, as a browser would."""
-
 
 @dataclass(frozen=True, eq=False)
 class PenDigit:
@@ -137,17 +137,7 @@ def _comment_writer(fields: list[str], label: int, where: str) -> int:
 def rasterise_pen_digit(
     digit: PenDigit, *, canvas_size: int = 280, stroke_width: int = 18, fill: float = 0.7
 ) -> np.ndarray:
-    """Draws a pen digit as the app's drawing canvas would export it.
-
-    White anti-aliased strokes with round caps and joins on an opaque black canvas. The digit keeps its
-    aspect ratio and is scaled so its ink (strokes included) spans `fill` of the canvas along its longest
-    side, then centred: the stroke width changes the pen, not the size of the drawing.
-
-    Args:
-        digit: the digit to draw.
-        canvas_size: side of the square canvas in pixels.
-        stroke_width: pen width in pixels, like the canvas's stroke-width slider.
-        fill: share of the canvas the ink's longest side spans, in (0, 1].
+    """Draws a pen digit as the app's drawing canvas would export it (see `core.pen_strokes.draw_canvas`).
 
     Returns:
         `(canvas_size, canvas_size, 4)` uint8 RGBA: ink (255, 255, 255, 255), background (0, 0, 0, 255).
@@ -155,34 +145,12 @@ def rasterise_pen_digit(
     Raises:
         ValueError: `fill` is outside (0, 1], `stroke_width` < 1, or the pen is too wide for the fill.
     """
-    if not 0 < fill <= 1:
-        raise ValueError(f"fill must be in (0, 1], got {fill}.")
-    if stroke_width < 1:
-        raise ValueError(f"stroke_width must be at least 1 px, got {stroke_width}.")
-    path_span = fill * canvas_size - stroke_width  # the pen adds half its width on each side
-    if path_span <= 0:
-        raise ValueError(f"A {stroke_width} px pen does not fit in {fill:.0%} of a {canvas_size} px canvas.")
-    points = np.concatenate(digit.strokes).astype(np.float64)  # (total points, 2) x, y up
-    points[:, 1] = PEN_BOX_SIZE - points[:, 1]  # y down, as image rows are
-    low, high = points.min(axis=0), points.max(axis=0)
-    extent = float((high - low).max())
-    scale = path_span / extent if extent > 0 else 0.0  # a lone dot stays a dot
-    offset = canvas_size / 2 - scale * (low + high) / 2  # centres the bounding box
+    return draw_canvas(pen_digit_strokes(digit), canvas_size=canvas_size, stroke_width=stroke_width, fill=fill)
 
-    gray = np.zeros((canvas_size, canvas_size), np.uint8)
-    unit = 1 << _SUBPIXEL_BITS
-    for stroke in digit.strokes:
-        xy = stroke.astype(np.float64)
-        xy[:, 1] = PEN_BOX_SIZE - xy[:, 1]
-        fixed = np.round((xy * scale + offset) * unit).astype(np.int32)  # (k, 2) fixed-point pixels
-        if len(fixed) == 1 or (fixed == fixed[0]).all():
-            # A tap: browsers draw a round-capped zero-length line as a dot; polylines draws nothing.
-            center = (int(fixed[0, 0]), int(fixed[0, 1]))
-            cv2.circle(gray, center, round(stroke_width / 2 * unit), 255, -1, cv2.LINE_AA, _SUBPIXEL_BITS)
-        else:
-            cv2.polylines(gray, [fixed.reshape(-1, 1, 2)], False, 255, stroke_width, cv2.LINE_AA, _SUBPIXEL_BITS)
-    alpha = np.full_like(gray, 255)  # a canvas export is opaque everywhere, background included
-    return cv2.merge([gray, gray, gray, alpha])  # (canvas_size, canvas_size, 4)
+
+def pen_digit_strokes(digit: PenDigit) -> list[np.ndarray]:
+    """The digit's strokes with y pointing down, as image rows and the canvas do: `(k, 2)` int32 each."""
+    return [np.column_stack([stroke[:, 0], PEN_BOX_SIZE - stroke[:, 1]]) for stroke in digit.strokes]
 
 
 def parse_semeion(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
@@ -258,7 +226,50 @@ def semeion_as_photo(
         raise ValueError(f"Expected a 2-D bitmap and a positive size, got shape {bitmap.shape} and size {size}.")
     levels = paper - (paper - ink) * bitmap.astype(np.float32)  # (16, 16) float32 grey
     scaled = cv2.resize(levels, (size, size), interpolation=cv2.INTER_LINEAR)  # (size, size)
-    framed = cv2.copyMakeBorder(scaled, border, border, border, border, cv2.BORDER_CONSTANT, value=float(paper))
+    return paper_photo(scaled, border=border, seed=seed, paper=paper, noise=noise)
+
+
+def strokes_as_photo(
+    strokes: Sequence[np.ndarray],
+    *,
+    size: int = 160,
+    border: int = 24,
+    pen_width: int = 12,
+    seed: int,
+    ink: int = 30,
+    paper: int = 235,
+    noise: float = 4.0,
+) -> np.ndarray:
+    """Turns pen strokes into a photo-like picture of a digit written on paper, as `semeion_as_photo` does.
+
+    Args:
+        strokes: each `(k, 2)` points (x, y), y down, in any unit; scaled so the ink's longest side is `size`.
+        size: side of the square the ink fills, in pixels.
+        border: width of the plain paper margin added on every side.
+        pen_width: the pen's width in pixels (12 at 160 px: a ballpoint on a digit a few centimetres tall).
+        seed: seeds the noise, so the same digit always makes the same photo.
+        ink, paper, noise: grey levels and sensor noise, as in `semeion_as_photo`.
+
+    Returns:
+        `(size + 2 * border, size + 2 * border, 3)` uint8 RGB.
+    """
+    drawn = np.zeros((size, size), np.uint8)
+    draw_strokes(drawn, fit_strokes(strokes, size, size - pen_width), pen_width)
+    levels = paper - (paper - ink) * (drawn.astype(np.float32) / 255.0)  # (size, size) float32 grey
+    return paper_photo(levels, border=border, seed=seed, paper=paper, noise=noise)
+
+
+def paper_photo(levels: np.ndarray, *, border: int, seed: int, paper: int, noise: float) -> np.ndarray:
+    """A grey picture of ink on paper framed by plain paper, softened like a lens, with sensor noise.
+
+    Args:
+        levels: `(size, size)` float32 grey levels, ink dark.
+
+    Returns:
+        `(size + 2 * border, size + 2 * border, 3)` uint8 RGB.
+    """
+    size = levels.shape[0]
+    framed = cv2.copyMakeBorder(levels, border, border, border, border, cv2.BORDER_CONSTANT, value=float(paper))
     blurred = cv2.GaussianBlur(framed, (0, 0), sigmaX=max(size / 160, 0.5))  # about 1 px at 160 px
     rgb = np.repeat(blurred[..., np.newaxis], 3, axis=2)  # (side, side, 3) float32
     rng = np.random.default_rng(seed)

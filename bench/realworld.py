@@ -1,8 +1,9 @@
-"""How well a trained model reads real handwriting: pendigits as canvas drawings, Semeion as photos.
+"""How well a trained model reads real handwriting: pendigits as canvas drawings, Semeion as photos, UJI as both.
 
-Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. The datasets come
-from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing here trains on them or
-tunes anything on their labels.
+Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. pendigits and Semeion
+come from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing here trains on them or
+tunes anything on their labels. UJI's writers 41-60 come from the project's asset (`core.uji`); writers 1-40
+train the shipped recipe and are never scored here.
 """
 
 from __future__ import annotations
@@ -25,10 +26,19 @@ import cv2
 import numpy as np
 
 from bench.dev_data import PENDIGITS_FILE, PROJECT_ROOT, SEMEION_FILE, dev_data_file
-from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
+from bench.handwriting import (
+    PenDigit,
+    parse_pendigits,
+    parse_semeion,
+    rasterise_pen_digit,
+    semeion_as_photo,
+    strokes_as_photo,
+)
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.pen_strokes import draw_canvas
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
 from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, not_sure_floor_for
+from core.uji import UjiDigit, measuring_digits
 
 if TYPE_CHECKING:
     import keras
@@ -47,10 +57,10 @@ class SetResult:
     """Accuracy of the model on one rendering of one dataset."""
 
     name: str
-    dataset: str  # "pendigits" or "semeion"
+    dataset: str  # "pendigits", "semeion" or "uji"
     rendering: str  # "canvas", "photo" or "plain resize"
-    stroke_width: int | None  # pendigits only
-    fill: float | None  # pendigits only
+    stroke_width: int | None  # canvas sets only
+    fill: float | None  # canvas sets only
     n: int
     correct: int
     no_ink: int  # digits the pipeline rejected as blank, counted wrong
@@ -203,6 +213,11 @@ def pen_canvases(digits: Sequence[PenDigit], stroke_width: int, fill: float) -> 
     return (rasterise_pen_digit(digit, stroke_width=stroke_width, fill=fill) for digit in digits)
 
 
+def uji_canvases(digits: Sequence[UjiDigit], stroke_width: int, fill: float) -> Iterable[np.ndarray]:
+    """UJI digits drawn one at a time as canvas exports, like `pen_canvases`."""
+    return (draw_canvas(digit.strokes, stroke_width=stroke_width, fill=fill) for digit in digits)
+
+
 def _score(name: str, dataset: str, rendering: str, labels: np.ndarray, predictions: np.ndarray,
            no_ink: np.ndarray | None = None, stroke_width: int | None = None, fill: float | None = None) -> SetResult:
     rejected = 0 if no_ink is None else int(no_ink.sum())
@@ -219,15 +234,44 @@ def _class_summary(labels: np.ndarray, predictions: np.ndarray) -> dict:
 class BenchmarkReport:
     """Every figure of one benchmark run, plus the arrays needed to draw its mistakes."""
 
-    sets: tuple[SetResult, ...]  # canvas variations, then Semeion photos, then the plain-resize baselines
+    sets: tuple[SetResult, ...]  # pendigits canvases, Semeion photos, UJI canvas and photos, plain-resize baselines
     pendigits_default: dict  # per_class_accuracy and top_confusions at the default pen
     semeion_photo: dict  # the same for Semeion photos
-    failures: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (inputs, labels, predictions) per dataset
+    uji_canvas: dict  # the same for UJI writers 41-60 at the default pen
+    failures: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (inputs, labels, predictions), FAILURE_SETS
+
+
+FAILURE_SETS = ("pendigits canvas (default)", "semeion photo", "uji canvas (default)", "uji photo")
+"""The sets whose model inputs a report keeps (`BenchmarkReport.failures`), in that order."""
+
+
+def measure_uji(model: keras.Model, limit: int | None) -> tuple[list[SetResult], list[tuple[np.ndarray, ...]]]:
+    """UJI writers 41-60, never trained on, as canvas drawings at the default pen and as photos on paper.
+
+    Returns:
+        The canvas and photo results, and their (inputs, labels, predictions).
+    """
+    every = measuring_digits()
+    chosen = balanced_subset(np.array([digit.label for digit in every]), limit)
+    digits = [every[i] for i in chosen]
+    labels = np.array([digit.label for digit in digits])  # (n,)
+    canvas = prepare(uji_canvases(digits, DEFAULT_STROKE_WIDTH, DEFAULT_FILL), len(digits))
+    canvas_predictions = predict_labels(model, canvas.recipe, canvas.no_ink)
+    # Seeding by the digit's place among writers 41-60 gives each digit the same photo with or without --limit.
+    photos = prepare((strokes_as_photo(every[i].strokes, seed=int(i)) for i in chosen), len(digits))
+    photo_predictions = predict_labels(model, photos.recipe, photos.no_ink)
+    results = [
+        _score(f"uji canvas, writers 41-60, width {DEFAULT_STROKE_WIDTH}, fill {DEFAULT_FILL} (default)", "uji",
+               "canvas", labels, canvas_predictions, canvas.no_ink, DEFAULT_STROKE_WIDTH, DEFAULT_FILL),
+        _score("uji photo, writers 41-60", "uji", "photo", labels, photo_predictions, photos.no_ink),
+    ]
+    return results, [(canvas.recipe, labels, canvas_predictions), (photos.recipe, labels, photo_predictions)]
 
 
 def run_benchmark(model: keras.Model, *, limit: int | None = None,
                   log: Callable[[str], None] = lambda _: None) -> BenchmarkReport:
-    """Measures `model` on pendigits canvases (several pens and sizes), Semeion photos and both baselines.
+    """Measures `model` on pendigits canvases (several pens and sizes), Semeion photos, UJI canvases and photos
+    (writers 41-60), and the plain-resize baselines.
 
     Args:
         model: the classifier to measure.
@@ -281,11 +325,18 @@ def run_benchmark(model: keras.Model, *, limit: int | None = None,
                             predict_labels(model, semeion_inputs.plain)))
     log(f"semeion photo: {sets[-1].accuracy:.2%} ({time.perf_counter() - started:.1f} s)")
 
+    started = time.perf_counter()
+    uji_results, uji_failures = measure_uji(model, limit)
+    sets.extend(uji_results)
+    log(f"uji canvas / photo: {uji_results[0].accuracy:.2%} / {uji_results[1].accuracy:.2%} "
+        f"({time.perf_counter() - started:.1f} s)")
+
     return BenchmarkReport(
         sets=tuple(sets + baselines),
         pendigits_default=_class_summary(pen_default[1], pen_default[2]),
         semeion_photo=_class_summary(semeion_labels, semeion_predictions),
-        failures=(pen_default, (semeion_inputs.recipe, semeion_labels, semeion_predictions)),
+        uji_canvas=_class_summary(*uji_failures[0][1:]),
+        failures=(pen_default, (semeion_inputs.recipe, semeion_labels, semeion_predictions), *uji_failures),
     )
 
 
@@ -315,7 +366,7 @@ def confidences(model: keras.Model, report: BenchmarkReport) -> dict[str, np.nda
     from core.non_digits import non_digit_inputs
 
     sets = {
-        name: inputs for name, (inputs, _, _) in zip(("pendigits canvas (default)", "semeion photo"), report.failures)
+        name: inputs for name, (inputs, _, _) in zip(FAILURE_SETS, report.failures)
     }
     sets[NON_DIGITS] = non_digit_inputs()
     return {name: predict_probabilities(model, inputs).max(axis=1) for name, inputs in sets.items()}
@@ -342,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, help="a class-balanced, reproducible subset of N digits per dataset")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write every figure to this JSON file")
     parser.add_argument("--failures", type=Path, metavar="PNG",
-                        help="save the model inputs of some mistakes (pendigits, then semeion) as a grid")
+                        help="save the model inputs of some mistakes (pendigits, semeion, uji canvas, uji photo) as a grid")
     parser.add_argument("--record", action="store_true",
                         help=f"also write the figures as {REALWORLD_FILE} into the model's run folder, for the app")
     return parser
@@ -372,6 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_class_lines("pendigits default", report.pendigits_default)))
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
+    print("\n".join(_class_lines("uji canvas", report.uji_canvas)))
     not_sure_floor = not_sure_floor_for(model_path)
     confidence = confidences(model, report)
     rates_at_run_floor = not_sure_rates(confidence, not_sure_floor)
@@ -385,8 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.failures is not None:
         grids = [failure_grid(*failure) for failure in report.failures]
-        separator = np.full((6, grids[0].shape[1]), 128, np.uint8)  # a grey bar between the two datasets
-        cv2.imwrite(str(args.failures), np.vstack([grids[0], separator, grids[1]]))
+        separator = np.full((6, grids[0].shape[1]), 128, np.uint8)  # a grey bar between the datasets
+        cv2.imwrite(str(args.failures), np.vstack([part for grid in grids for part in (grid, separator)][:-1]))
     if args.json is not None or args.record:
         document = {
             "command": command,
@@ -397,6 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sets": [{**asdict(result), "accuracy": result.accuracy} for result in report.sets],
             "pendigits_default": report.pendigits_default,
             "semeion_photo": report.semeion_photo,
+            "uji_canvas": report.uji_canvas,
             "not_sure_floor": not_sure_floor,
             "not_sure_rates": rates_at_run_floor,
         }

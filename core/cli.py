@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     augment.add_argument("--no-augment", dest="augment", action="store_false", help="no distortions")
     train.add_argument("--template-digits", action="store_true",
                        help="also train on pen-drawn digits in styles MNIST lacks (flagged 1s, crossed 7s)")
+    uji = train.add_mutually_exclusive_group()
+    uji.add_argument("--uji-digits", dest="uji_digits", action="store_true", default=None,
+                     help="also train on UJI writers 1-40's European pen digits (default: the recipe's)")
+    uji.add_argument("--no-uji-digits", dest="uji_digits", action="store_false", help="MNIST digits only")
     train.add_argument("--runs-dir", type=Path, help="where runs are saved (default: $DIGIT_LAB_RUNS or runs/)")
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
     train.add_argument("--no-activate", action="store_true", help="do not make the new run the active model")
@@ -88,6 +92,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             validation_split=args.validation_split,
             augment=args.augment,
             template_digits=args.template_digits,
+            uji_digits=args.uji_digits,
             seed=args.seed,
         )
     except ValueError as error:

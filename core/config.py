@@ -29,6 +29,7 @@ class TrainingConfig:
     validation_split: float = 0.1
     augment: bool = False
     template_digits: bool = False  # add pen-drawn digits in styles MNIST lacks (core.template_digits)
+    uji_digits: bool = False  # add UJI writers 1-40's pen digits, drawn anew each epoch (core.uji)
     seed: int = 0
 
     @classmethod
@@ -47,6 +48,7 @@ class TrainingConfig:
             learning_rate=recipe.learning_rate,
             schedule=recipe.schedule,
             augment=recipe.augment,
+            uji_digits=recipe.uji_digits,
         )
         values.update({key: value for key, value in overrides.items() if value is not None})
         config = cls(**values)

@@ -39,6 +39,8 @@ digits (white on black, MNIST's format) into the ten classes 0-9. Trained with D
 MNIST ({run.data_source}); {config.validation_split:.0%} of the training images held out for validation;
 training-set size: {config.train_size or "all"}. Augmentation: {"on" if config.augment else "off"}.
 Pen-drawn template digits (European styles): {"added" if config.template_digits else "none"}.
+European pen digits, UJI Pen Characters v2 writers 1-40 (Prat, Castro, Llorens, Marzal, Vilar; UCI
+dataset 177, DOI 10.24432/C5FG8S, CC BY 4.0): {"added, drawn anew each epoch" if config.uji_digits else "none"}.
 
 ## Training configuration
 | setting | value |

@@ -22,6 +22,7 @@ class Recipe:
     epochs: int
     augment: bool
     schedule: str  # "constant" or "one-cycle"
+    uji_digits: bool = False  # also train on UJI writers 1-40's pen digits (core.uji)
 
 
 RECIPES: dict[str, Recipe] = {
@@ -47,6 +48,8 @@ RECIPES: dict[str, Recipe] = {
             epochs=8,
             augment=True,
             schedule="one-cycle",
+            # The shipped model's recipe: European pen digits beside MNIST (issue 15).
+            uji_digits=True,
         ),
         Recipe(
             name="seed",

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.pen_strokes import draw_strokes
 from core.preprocessing import crop_to_ink, finish_digit
 
 Stroke = tuple[tuple[float, float], ...]  # pen points (x, y) in a 100x100 box, y down
@@ -38,7 +38,6 @@ WIDTH_SCALE = (0.75, 1.6)  # narrow to wide writing, as in forms that stretch ea
 POINT_JITTER = 3.5  # standard deviation of each pen point, in the 100 px box
 PEN_WIDTH = (5, 12)  # pixels on the 128 px drawing: thin to bold once scaled to 20 px
 DRAWING_SIDE = 128
-_SUBPIXEL_BITS = 4
 
 
 def _ellipse(centre_x: float, centre_y: float, radius_x: float, radius_y: float, start: float,
@@ -132,8 +131,7 @@ def draw_digit(label: int, rng: np.random.Generator) -> np.ndarray:
     for stroke in glyph:
         points = np.asarray(stroke, float) + rng.normal(0.0, POINT_JITTER, (len(stroke), 2))
         path = (smooth_stroke(points) - 50.0) @ transform.T + DRAWING_SIDE / 2  # (m, 2) pixels
-        fixed = np.round(path * (1 << _SUBPIXEL_BITS)).astype(np.int32).reshape(-1, 1, 2)
-        cv2.polylines(drawing, [fixed], False, 255, pen, cv2.LINE_AA, _SUBPIXEL_BITS)
+        draw_strokes(drawing, [path], pen)
     _, model_input = finish_digit(crop_to_ink(drawing))  # (28, 28) float32 in [0, 1]
     return np.round(model_input * 255).astype(np.uint8)
 

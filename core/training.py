@@ -22,9 +22,10 @@ from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
-from core.mnist_format import NUM_CLASSES
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.template_digits import with_template_digits
+from core.uji import UjiEpochs
 from core.uncertainty import fit_not_sure_floor
 
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
@@ -73,20 +74,41 @@ def split_training_data(data: MnistData, config: TrainingConfig) -> DataSplit:
     return DataSplit(data.x_train[train], data.y_train[train], data.x_train[validation], data.y_train[validation])
 
 
-def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, training: bool) -> tf.data.Dataset:
-    """Batches of (x, one-hot y); uint8 stays uint8 until the batch, which keeps memory small."""
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+def _uji_dataset(uji: UjiEpochs) -> tf.data.Dataset:
+    """UJI's (image, label, weight) samples, drawn anew on every pass: the generator runs once per epoch."""
+    return tf.data.Dataset.from_generator(
+        uji.samples,
+        output_signature=(
+            tf.TensorSpec((IMAGE_SIDE, IMAGE_SIDE), tf.uint8),
+            tf.TensorSpec((), tf.uint8),
+            tf.TensorSpec((), tf.float32),
+        ),
+    ).apply(tf.data.experimental.assert_cardinality(len(uji)))  # so Keras knows the epoch's length
+
+
+def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, training: bool,
+             uji: UjiEpochs | None = None) -> tf.data.Dataset:
+    """Batches of (x, one-hot y[, sample weight]); uint8 stays uint8 until the batch, which keeps memory small.
+
+    With `uji`, every sample carries a weight: 1 for the MNIST digits, `uji.weight` for UJI's.
+    """
+    if uji is None:
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels, np.ones(len(labels), np.float32)))
+        dataset = dataset.concatenate(_uji_dataset(uji))
     if training:
-        dataset = dataset.shuffle(len(images), seed=config.seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(len(images) + (0 if uji is None else len(uji)), seed=config.seed,
+                                  reshuffle_each_iteration=True)
     dataset = dataset.batch(config.batch_size)
     augmenter = build_augmenter(config.seed) if training and config.augment else None
 
-    def to_tensors(batch_index: tf.Tensor, batch: tuple[tf.Tensor, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
-        x, y = batch
+    def to_tensors(batch_index: tf.Tensor, batch: tuple[tf.Tensor, ...]) -> tuple[tf.Tensor, ...]:
+        x, y, *weights = batch
         x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0  # (b, 28, 28, 1) float32 in [0, 1]
         if augmenter is not None:
             x = augmenter(x, batch_index)
-        return x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)
+        return x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES), *weights
 
     # enumerate() numbers the batches so the stateless pen-width draw differs from batch to batch.
     return dataset.enumerate().map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
@@ -238,9 +260,10 @@ def train(
     x_train, y_train = split.x_train, split.y_train
     if config.template_digits:
         x_train, y_train = with_template_digits(x_train, y_train, config.seed)
+    uji = UjiEpochs(len(split.x_train), config.seed) if config.uji_digits else None
     keras.utils.set_random_seed(config.seed)
     model = build_model(config.architecture)
-    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    steps_per_epoch = math.ceil((len(x_train) + (0 if uji is None else len(uji))) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
         loss="categorical_crossentropy",
@@ -248,7 +271,7 @@ def train(
     )
     progress = _ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
     model.fit(
-        _dataset(x_train, y_train, config, training=True),
+        _dataset(x_train, y_train, config, training=True, uji=uji),
         validation_data=_dataset(split.x_validation, split.y_validation, config, training=False),
         epochs=config.epochs,
         callbacks=[progress, *callbacks],

@@ -1,4 +1,4 @@
-"""Tests for bench.handwriting (readers and renderers) and the pure helpers of bench.realworld."""
+"""Tests for bench.handwriting (readers and renderers), the pure helpers of bench.realworld and its UJI set."""
 
 from __future__ import annotations
 
@@ -8,8 +8,18 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasterise_pen_digit, semeion_as_photo
+import bench.realworld as realworld
+from bench.handwriting import (
+    PenDigit,
+    parse_pendigits,
+    parse_semeion,
+    rasterise_pen_digit,
+    semeion_as_photo,
+    strokes_as_photo,
+)
 from bench.realworld import NO_PREDICTION, balanced_subset, per_class_accuracy, plain_resize, top_confusions
+from core.preprocessing import preprocess_digit
+from core.uji import MEASURING_WRITERS, measuring_digits
 from tests.fixtures import PENDIGITS_FIXTURE, PENDIGITS_FIXTURE_DIGITS
 
 HEADER = """.INCLUDE        dene.doc
@@ -198,6 +208,17 @@ def test_semeion_photo_has_dark_ink_on_light_paper_and_is_reproducible():
     assert not np.array_equal(photo, semeion_as_photo(bitmap, seed=4))
 
 
+def test_strokes_photo_has_dark_ink_on_light_paper_the_app_reads_and_is_reproducible():
+    seven = (np.array([[0, 0], [100, 0], [40, 160]]), np.array([[20, 80], [90, 80]]))  # crossed, y down
+    photo = strokes_as_photo(seven, seed=3)
+    assert photo.shape == (208, 208, 3) and photo.dtype == np.uint8
+    gray = photo.mean(axis=2)
+    assert gray[:24].mean() > 200 and gray.min() < 60  # paper border, dark ink
+    np.testing.assert_array_equal(photo, strokes_as_photo(seven, seed=3))
+    assert not np.array_equal(photo, strokes_as_photo(seven, seed=4))
+    assert preprocess_digit(photo).model_input.max() == 1.0  # the photo path finds the digit
+
+
 # ---- realworld helpers ----------------------------------------------------------------------
 
 
@@ -226,3 +247,22 @@ def test_plain_resize_squashes_the_whole_picture_with_the_ink_bright():
     small = plain_resize(photo)
     assert small.shape == (28, 28) and small.dtype == np.float32
     assert small[14, 14] > 0.8 and small[14, 2] < 0.2
+
+
+def test_the_uji_set_scores_only_writers_41_to_60_as_canvases_and_photos(monkeypatch):
+    loaded, drawn, photographed = [], [], []
+    monkeypatch.setattr(realworld, "measuring_digits", lambda: loaded.extend(measuring_digits()) or loaded)
+    monkeypatch.setattr(realworld, "uji_canvases", lambda digits, *args: drawn.extend(digits) or
+                        (rasterise_pen_digit(PenDigit(0, 0, (np.array([[0, 0], [0, 9]]),))) for _ in digits))
+    monkeypatch.setattr(realworld, "strokes_as_photo", lambda strokes, seed: photographed.append(strokes) or
+                        np.full((30, 30, 3), 255, np.uint8))
+    monkeypatch.setattr(realworld, "predict_labels", lambda model, inputs, no_ink=None: np.zeros(len(inputs), int))
+
+    results, failures = realworld.measure_uji(model=None, limit=20)
+    assert [result.dataset for result in results] == ["uji", "uji"]
+    assert [result.rendering for result in results] == ["canvas", "photo"]
+    assert results[0].n == results[1].n == 20 and len(drawn) == len(photographed) == 20
+    assert {digit.writer for digit in drawn} <= set(MEASURING_WRITERS)
+    assert all(any(strokes is digit.strokes for digit in loaded) for strokes in photographed)
+    assert results[0].correct == 2  # the 0s, since the stand-in model answers 0 to everything
+    assert failures[0][1].tolist() == [digit.label for digit in drawn]

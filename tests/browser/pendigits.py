@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.handwriting import PenDigit, parse_pendigits
+from bench.handwriting import PenDigit, parse_pendigits, pen_digit_strokes
+from core.pen_strokes import fit_strokes
 from tests.fixtures import PENDIGITS_FIXTURE
-
-TABLET_SIDE = 500  # UNIPEN coordinates are in a 500x500 box with y pointing up
 
 Point = tuple[float, float]
 Stroke = tuple[Point, ...]
@@ -35,14 +34,5 @@ def first_of_each_class(digits: list[PenDigit], per_class: int) -> list[PenDigit
 
 def fit_to_canvas(digit: PenDigit, canvas_side: float, fill: float = 0.7) -> tuple[Stroke, ...]:
     """Scales and centres a digit so its longer side spans `fill` of the canvas, keeping its aspect ratio."""
-    # Screen y points down, the tablet's up.
-    screen = [[(float(x), float(TABLET_SIDE - y)) for x, y in stroke] for stroke in digit.strokes]
-    xs = [x for stroke in screen for x, _ in stroke]
-    ys = [y for stroke in screen for _, y in stroke]
-    width, height = max(xs) - min(xs), max(ys) - min(ys)
-    scale = fill * canvas_side / max(width, height, 1.0)
-    centre_x, centre_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return tuple(
-        tuple((canvas_side / 2 + (x - centre_x) * scale, canvas_side / 2 + (y - centre_y) * scale) for x, y in stroke)
-        for stroke in screen
-    )
+    fitted = fit_strokes(pen_digit_strokes(digit), canvas_side, fill * canvas_side)  # screen y points down
+    return tuple(tuple((float(x), float(y)) for x, y in stroke) for stroke in fitted)

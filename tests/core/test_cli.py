@@ -11,6 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
+from core.cli import build_parser
+from core.config import TrainingConfig
 from core.job_files import JobState, list_jobs, read_job
 from core.runs import MODEL_FILE, RUNS_ENV_VAR, RunStore
 
@@ -129,6 +131,15 @@ def test_train_with_template_digits_saves_the_choice(tmp_path):
     assert completed.returncode == EXIT_OK, completed.stderr
     run = Path(fields(completed.stdout.splitlines()[-1])["run"])
     assert RunStore(runs_dir, shipped_dir=None).get(run.name).config.template_digits is True
+
+
+def test_uji_digits_follow_the_recipe_unless_a_flag_says_otherwise():
+    parser = build_parser()
+    assert parser.parse_args(["train", "--arch", "best"]).uji_digits is None  # None: the recipe decides
+    assert parser.parse_args(["train", "--uji-digits"]).uji_digits is True
+    assert parser.parse_args(["train", "--no-uji-digits"]).uji_digits is False
+    assert TrainingConfig.for_architecture("best", uji_digits=None).uji_digits is True  # the shipped recipe
+    assert TrainingConfig.for_architecture("best", uji_digits=False).uji_digits is False
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ def test_for_architecture_uses_the_architecture_recipe(name):
     assert config.learning_rate == recipe.learning_rate
     assert config.schedule == recipe.schedule
     assert config.augment == recipe.augment
+    assert config.uji_digits == recipe.uji_digits
     # Fields the recipe does not set keep the dataclass defaults.
     assert config.train_size is None
     assert config.validation_split == TrainingConfig().validation_split

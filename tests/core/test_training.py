@@ -26,10 +26,12 @@ from core.training import (
     FLOOR_DISTORTED_COPIES,
     TrainingResult,
     _ProgressCallback,
+    _dataset,
     build_optimizer,
     split_training_data,
     train,
 )
+from core.uji import UjiEpochs, training_digits
 from core.uncertainty import fit_not_sure_floor
 
 # Batch 64, not fast's recipe of 256: batch norm's moving statistics need a few dozen steps to settle,
@@ -159,6 +161,39 @@ def test_template_digits_are_trained_on_and_counted_by_the_progress_bar(sample_d
     result = train(short_config(epochs=1, train_size=600, template_digits=True), sample_data, on_batch=progress.append)
     assert result.status == "completed"
     assert progress[-1].batches_per_epoch == math.ceil((540 + round(540 * TEMPLATE_SHARE)) / 64) == 10
+    assert progress[-1].batch == progress[-1].batches_per_epoch  # the bar ends full, never past its end
+
+
+def test_uji_digits_join_the_training_batches_with_their_weight_and_are_drawn_anew_each_epoch(sample_data):
+    images, labels = sample_data.x_train[:100], sample_data.y_train[:100]
+    uji = UjiEpochs(mnist_count=len(images), seed=0, digits=training_digits()[:30])
+    dataset = _dataset(images, labels, short_config(batch_size=32), training=True, uji=uji)
+
+    def one_epoch() -> tuple[np.ndarray, np.ndarray]:
+        batches = list(dataset.as_numpy_iterator())  # (x, one-hot y, weight) each
+        return np.concatenate([x for x, _, _ in batches]), np.concatenate([w for _, _, w in batches])
+
+    first_x, first_weights = one_epoch()
+    second_x, second_weights = one_epoch()
+    assert len(first_x) == 130 and dataset.cardinality() == 5  # 130 samples in batches of 32
+    assert np.sum(first_weights == 1.0) == 100
+    np.testing.assert_allclose(first_weights[first_weights != 1.0], uji.weight)
+    assert np.sum(first_weights != 1.0) == 30
+    # The MNIST digits come back unchanged every epoch; the UJI digits are new drawings.
+    weighted_first = {x.tobytes() for x, w in zip(first_x, first_weights) if w != 1.0}
+    weighted_second = {x.tobytes() for x, w in zip(second_x, second_weights) if w != 1.0}
+    assert not weighted_first & weighted_second
+    assert {x.tobytes() for x, w in zip(first_x, first_weights) if w == 1.0} == \
+        {x.tobytes() for x, w in zip(second_x, second_weights) if w == 1.0}
+
+
+@pytest.mark.slow
+def test_uji_digits_are_trained_on_and_counted_by_the_progress_bar(sample_data):
+    # 600 images: 540 to train on plus UJI writers 1-40's 800 digits: 21 batches of 64, all counted.
+    progress: list[BatchProgress] = []
+    result = train(short_config(epochs=1, train_size=600, uji_digits=True), sample_data, on_batch=progress.append)
+    assert result.status == "completed"
+    assert progress[-1].batches_per_epoch == math.ceil((540 + 800) / 64) == 21
     assert progress[-1].batch == progress[-1].batches_per_epoch  # the bar ends full, never past its end
 
 
