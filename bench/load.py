@@ -1,6 +1,7 @@
 """Is the page server still responsive while a model trains? Many sessions drawing and switching pages.
 
     python -m bench.load [--sessions 20] [--duration-s 600] [--idle-s 60] [--app-dir DIR] [--label NAME]
+                         [--mode demo] [--runs-dir DIR]
 
 Starts `streamlit run Home.py` from --app-dir (default: this checkout; another checkout measures another
 design) on a free loopback port with a temporary run store, starts a `best` training from the Train page
@@ -13,6 +14,11 @@ Prints and writes to bench/results/load-<label>.json: answer times (p50, p95, ma
 switches, errors (an exception on the page, no Prediction, a time-out or a dropped connection), the
 server's resident memory sampled every 10 s, the training's speed under load against its idle speed, and
 the client's own share of the two cores. Stops the training and the server at the end.
+
+`--mode demo` serves the app in demo mode (DIGIT_LAB_MODE=demo), where no session may start a training:
+the script then starts none and measures the sessions alone, plus the speed of a training someone else
+runs in the same store (`--runs-dir`, for `DIGIT_LAB_RUNS=DIR python -m core train` or a normal server),
+if one runs through the measurement.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from bench.dev_data import PROJECT_ROOT
 from bench.soak import resident_mb
 from bench.streamlit_client import PageRun, StreamlitSession, canvas_state
 from core.data import load_sample
+from core.mode import MODE_KEY, Mode
 from core.recipes import get_recipe
 
 ARCHITECTURE = "best"
@@ -162,15 +169,38 @@ def percentile(values: list[float], share: float) -> float | None:
     return float(np.percentile(values, share)) if values else None
 
 
-async def measure(url: str, server_pid: int, sessions: int, duration_s: float, idle_s: float, epochs: int) -> dict:
-    await start_training(url, epochs)
-    idle_speed = await training_speed(url, idle_s)
-    print(f"training alone: {idle_speed:,.0f} images/s", file=sys.stderr)
+async def open_predict_once(url: str) -> None:
+    """One session opens Predict, as the presenter of a demo does before the audience: the data and model load."""
+    async with StreamlitSession(url) as session:
+        await asyncio.wait_for(session.run("Predict"), 180)
+
+
+async def speed_if_training(url: str, seconds: float) -> float | None:
+    """`training_speed`, or None when no training runs through the window (a demo server starts none)."""
+    try:
+        return await training_speed(url, seconds)
+    except RuntimeError as error:
+        print(f"no training measured: {error}", file=sys.stderr)
+        return None
+
+
+async def measure(
+    url: str, server_pid: int, sessions: int, duration_s: float, idle_s: float, epochs: int, mode: Mode
+) -> dict:
+    idle_speed = None
+    if mode == Mode.NORMAL:  # a demo server refuses to start one: whoever runs the store may
+        await start_training(url, epochs)
+        idle_speed = await training_speed(url, idle_s)
+        print(f"training alone: {idle_speed:,.0f} images/s", file=sys.stderr)
+    else:
+        await open_predict_once(url)  # starting the training did it in normal mode
 
     drawings, tally, memory = digit_drawings(200), Tally(), []
     usage_before, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     deadline = started + duration_s
-    loaded = asyncio.ensure_future(training_speed(url, duration_s - 5))
+    loaded = asyncio.ensure_future(
+        training_speed(url, duration_s - 5) if mode == Mode.NORMAL else speed_if_training(url, duration_s - 5)
+    )
     await asyncio.gather(
         sample_memory(server_pid, deadline, memory, started),
         *(one_session(url, drawings, deadline, tally, seed) for seed in range(sessions)),
@@ -178,9 +208,11 @@ async def measure(url: str, server_pid: int, sessions: int, duration_s: float, i
     loaded_speed = await loaded
     usage_after, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - started
     client_cpu = (usage_after.ru_utime + usage_after.ru_stime) - (usage_before.ru_utime + usage_before.ru_stime)
-    await stop_training(url)
+    if mode == Mode.NORMAL:
+        await stop_training(url)
     answers = tally.draw_s + tally.switch_s
     return {
+        "mode": mode.value,
         "sessions": sessions,
         "duration_s": duration_s,
         "drawings": len(tally.draw_s),
@@ -194,7 +226,7 @@ async def measure(url: str, server_pid: int, sessions: int, duration_s: float, i
         "page_switch_p95_s": percentile(tally.switch_s, 95),
         "training_idle_images_per_s": idle_speed,
         "training_loaded_images_per_s": loaded_speed,
-        "training_speed_ratio": loaded_speed / idle_speed,
+        "training_speed_ratio": loaded_speed / idle_speed if idle_speed and loaded_speed else None,
         "server_memory_mb": memory,
         "client_cpu_share": client_cpu / (wall * CORES),
     }
@@ -208,13 +240,17 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=40, help="longer than the test: the training is stopped at the end")
     parser.add_argument("--app-dir", type=Path, default=PROJECT_ROOT, help="the checkout whose server is measured")
     parser.add_argument("--label", default="current")
+    parser.add_argument("--mode", type=Mode, choices=list(Mode), default=Mode.NORMAL, help="the server's mode")
+    parser.add_argument("--runs-dir", type=Path, help="the run store to serve (default: a temporary one)")
     args = parser.parse_args()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as runs_dir:
-        env = dict(os.environ, DIGIT_LAB_RUNS=runs_dir)
-        log = open(Path(runs_dir) / "server.log", "wb")
+    with tempfile.TemporaryDirectory() as temporary:
+        runs_dir = str(args.runs_dir or temporary)
+        print(f"run store: {runs_dir} · mode: {args.mode}", file=sys.stderr)
+        env = dict(os.environ, DIGIT_LAB_RUNS=runs_dir, **{MODE_KEY: args.mode.value})
+        log = open(Path(temporary) / "server.log", "wb")
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", f"--server.port={port}", "--server.headless=true"],
             cwd=args.app_dir,
@@ -224,7 +260,9 @@ def main() -> int:
         )
         try:
             wait_for_health(url)
-            results = asyncio.run(measure(url, server.pid, args.sessions, args.duration_s, args.idle_s, args.epochs))
+            results = asyncio.run(
+                measure(url, server.pid, args.sessions, args.duration_s, args.idle_s, args.epochs, args.mode)
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -234,12 +272,18 @@ def main() -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=1), encoding="utf-8")
     memory = [mb for _, mb in results["server_memory_mb"]]
+    idle, loaded, ratio = (
+        results[key] for key in ("training_idle_images_per_s", "training_loaded_images_per_s", "training_speed_ratio")
+    )
+    training = (
+        f"{idle:,.0f} → {loaded:,.0f} ({ratio:.0%})" if ratio is not None
+        else f"{loaded:,.0f} images/s, started elsewhere" if loaded is not None else "no training"
+    )
     print(
-        f"| {args.label} | {args.sessions} | {results['drawings']} | {results['page_switches']} | {results['errors']} | "
-        f"{results['answer_p50_s']:.2f} | {results['answer_p95_s']:.2f} | {results['drawing_p95_s']:.2f} | "
-        f"{results['page_switch_p95_s']:.2f} | {memory[0]:,.0f} → {memory[-1]:,.0f} (max {max(memory):,.0f}) | "
-        f"{results['training_idle_images_per_s']:,.0f} → {results['training_loaded_images_per_s']:,.0f} "
-        f"({results['training_speed_ratio']:.0%}) | {results['client_cpu_share']:.0%} |"
+        f"| {args.label} ({args.mode}) | {args.sessions} | {results['drawings']} | {results['page_switches']} | "
+        f"{results['errors']} | {results['answer_p50_s']:.2f} | {results['answer_p95_s']:.2f} | "
+        f"{results['drawing_p95_s']:.2f} | {results['page_switch_p95_s']:.2f} | "
+        f"{memory[0]:,.0f} → {memory[-1]:,.0f} (max {max(memory):,.0f}) | {training} | {results['client_cpu_share']:.0%} |"
     )
     return 0
 
