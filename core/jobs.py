@@ -4,7 +4,8 @@ A job trains in its own OS process (`core.job_runner`) and talks to viewers only
 in the run store (`core.job_files`), so it outlives the server that launched it, and a training
 started anywhere, the command line included, shows up live in every server watching the store.
 One training at a time per store: the trainer's lock decides, and a second start is refused.
-A demo server's registry refuses to start or stop one (`core.mode`). The launcher is a parameter, so tests run the trainer on a thread with a fake that trains nothing.
+A demo server's registry refuses to start or stop one (`core.mode`). The launcher is a parameter,
+so tests run the trainer on a thread with a fake that trains nothing.
 """
 
 from __future__ import annotations

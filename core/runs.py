@@ -301,7 +301,9 @@ class RunStore:
         """The model new sessions start with: the chosen run if it still reads, else the shipped model, else
         the newest run that did not diverge."""
         # A store written before the rename keeps its choice in the legacy file until the next choice.
-        chosen_file = next((self.root / name for name in (DEFAULT_FILE, LEGACY_DEFAULT_FILE) if (self.root / name).exists()), None)
+        chosen_file = next(
+            (self.root / name for name in (DEFAULT_FILE, LEGACY_DEFAULT_FILE) if (self.root / name).exists()), None
+        )
         try:
             if chosen_file is not None:
                 return self.get(_read_json(chosen_file)["run_id"]).run_id
