@@ -1,14 +1,15 @@
 """Is the page server still responsive while a model trains? Many sessions drawing and switching pages.
 
     python -m bench.load [--sessions 20] [--duration-s 600] [--idle-s 60] [--app-dir DIR] [--label NAME]
-                         [--trainer-niceness N] [--no-training]
+                         [--trainer-niceness N] [--no-training] [--mode demo] [--runs-dir DIR]
 
 Starts `streamlit run Home.py` from --app-dir (default: this checkout; another checkout measures another
 design) on a free loopback port with a temporary run store, and opens every page once to warm it up. Then
-it starts a `best` training from the Train page and measures its speed alone for --idle-s seconds. Then --sessions sessions each loop: draw a digit on
-Predict and wait for the Prediction (three actions in four), or open another page, with a pause of
-0.5-1.5 s between actions, for --duration-s seconds. The sessions are `bench.streamlit_client` sessions,
-which speak Streamlit's websocket protocol: twenty Chromium pages would take both cores themselves.
+it starts a `best` training from the Train page and measures its speed alone for --idle-s seconds. Then
+--sessions sessions each loop: draw a digit on Predict and wait for the Prediction (three actions in
+four), or open another page, with a pause of 0.5-1.5 s between actions, for --duration-s seconds. The
+sessions are `bench.streamlit_client` sessions, which speak Streamlit's websocket protocol: twenty
+Chromium pages would take both cores themselves.
 
 Prints and writes to bench/results/load-<label>.json: answer times (p50, p95, max) for drawings and page
 switches, errors (an exception on the page, no Prediction, a time-out or a dropped connection), the
@@ -16,6 +17,11 @@ server's resident memory sampled every 10 s, the training's speed under load aga
 share of the two cores the server, the trainer and the client itself took under load. Stops the training
 and the server at the end. --trainer-niceness sets the trainer's CPU priority (`DIGIT_LAB_TRAINER_NICENESS`);
 --no-training measures the sessions alone, which shows how much of the two cores the pages need.
+
+`--mode demo` serves the app in demo mode (DIGIT_LAB_MODE=demo), where no session may start a training:
+the script then starts none, and measures the speed of a training someone else runs in the same store
+(`--runs-dir`, for `DIGIT_LAB_RUNS=DIR python -m core train` or a normal server) if one runs through the
+measurement.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from bench.streamlit_client import PageRun, StreamlitSession, canvas_state
 from core.data import load_sample
 from core.job_files import current_job, read_job
 from core.job_runner import TRAINER_NICENESS_VARIABLE
+from core.mode import MODE_KEY, Mode
 from core.recipes import get_recipe
 
 ARCHITECTURE = "best"
@@ -169,13 +176,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
-def trainer_pid(runs_root: Path) -> int:
-    """The pid of the process training the store's current job."""
+def running_trainer_pid(runs_root: Path) -> int | None:
+    """The pid of the process training the store's current job, or None when none runs."""
     folder = current_job(runs_root)
-    pid = read_job(folder).record.pid if folder is not None else None
-    if pid is None:
-        raise RuntimeError("no trainer process has claimed the job")
-    return pid
+    record = read_job(folder).record if folder is not None else None
+    return record.pid if record is not None and record.is_running else None
+
+
+async def speed_if_training(url: str, seconds: float) -> float | None:
+    """`training_speed`, or None when no training runs through the window (a demo server starts none)."""
+    try:
+        return await training_speed(url, seconds)
+    except Exception as error:  # none running, or the watching session timed out: a figure, never a crash
+        print(f"no training measured: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -190,23 +204,33 @@ async def warm_up(url: str) -> None:
 
 
 async def measure(
-    url: str, server_pid: int, runs_root: Path, sessions: int, duration_s: float, idle_s: float, epochs: int | None
+    url: str,
+    server_pid: int,
+    runs_root: Path,
+    sessions: int,
+    duration_s: float,
+    idle_s: float,
+    epochs: int | None,
+    mode: Mode,
 ) -> dict:
-    """The sessions' answers while a training runs (epochs), or with no training at all (epochs None)."""
+    """The sessions' answers while this script's training runs (epochs), or with none of its own (None).
+
+    With none of its own, a training someone else runs in the same store is measured if there is one.
+    """
     await warm_up(url)
-    idle_speed = trainer = None
+    idle_speed = None
     if epochs is not None:
         await start_training(url, epochs)
         idle_speed = await training_speed(url, idle_s)
-        trainer = trainer_pid(runs_root)
         print(f"training alone: {idle_speed:,.0f} images/s", file=sys.stderr)
+    trainer = running_trainer_pid(runs_root)
 
     drawings, tally, memory = digit_drawings(200), Tally(), []
     pids = {"server": server_pid} | ({"trainer": trainer} if trainer else {})
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     usage_before, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     deadline = started + duration_s
-    loaded = asyncio.ensure_future(training_speed(url, duration_s - 5)) if trainer else None
+    loaded = asyncio.ensure_future(speed_if_training(url, duration_s - 5)) if trainer else None
     await asyncio.gather(
         sample_memory(server_pid, deadline, memory, started),
         *(one_session(url, drawings, deadline, tally, seed) for seed in range(sessions)),
@@ -215,11 +239,12 @@ async def measure(
     usage_after, wall = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - started
     cpu_share = {name: (cpu_seconds(pid) - cpu_before[name]) / (wall * CORES) for name, pid in pids.items()}
     client_cpu = (usage_after.ru_utime + usage_after.ru_stime) - (usage_before.ru_utime + usage_before.ru_stime)
-    if trainer:
+    if epochs is not None:
         await stop_training(url)
     answers = tally.draw_s + tally.switch_s
     return {
         "sessions": sessions,
+        "mode": mode.value,
         "duration_s": duration_s,
         "drawings": len(tally.draw_s),
         "page_switches": len(tally.switch_s),
@@ -232,7 +257,7 @@ async def measure(
         "page_switch_p95_s": percentile(tally.switch_s, 95),
         "training_idle_images_per_s": idle_speed,
         "training_loaded_images_per_s": loaded_speed,
-        "training_speed_ratio": loaded_speed / idle_speed if loaded_speed else None,
+        "training_speed_ratio": loaded_speed / idle_speed if idle_speed and loaded_speed else None,
         "server_memory_mb": memory,
         "server_cpu_share": cpu_share["server"],
         "trainer_cpu_share": cpu_share.get("trainer"),
@@ -250,15 +275,19 @@ def main() -> int:
     parser.add_argument("--label", default="current")
     parser.add_argument("--trainer-niceness", type=int, help=f"sets {TRAINER_NICENESS_VARIABLE} for the trainer")
     parser.add_argument("--no-training", action="store_true", help="the sessions alone, with no training")
+    parser.add_argument("--mode", type=Mode, choices=list(Mode), default=Mode.NORMAL, help="the server's mode")
+    parser.add_argument("--runs-dir", type=Path, help="the run store to serve (default: a temporary one)")
     args = parser.parse_args()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as runs_dir:
-        env = dict(os.environ, DIGIT_LAB_RUNS=runs_dir)
+    with tempfile.TemporaryDirectory() as temporary:
+        runs_dir = str(args.runs_dir or temporary)
+        print(f"run store: {runs_dir} · mode: {args.mode}", file=sys.stderr)
+        env = dict(os.environ, DIGIT_LAB_RUNS=runs_dir, **{MODE_KEY: args.mode.value})
         if args.trainer_niceness is not None:
             env[TRAINER_NICENESS_VARIABLE] = str(args.trainer_niceness)
-        log = open(Path(runs_dir) / "server.log", "wb")
+        log = open(Path(temporary) / "server.log", "wb")
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", f"--server.port={port}", "--server.headless=true"],
             cwd=args.app_dir,
@@ -268,30 +297,38 @@ def main() -> int:
         )
         try:
             wait_for_health(url)
-            epochs = None if args.no_training else args.epochs
+            epochs = None if args.no_training or args.mode == Mode.DEMO else args.epochs  # demo: refused
             results = asyncio.run(
-                measure(url, server.pid, Path(runs_dir), args.sessions, args.duration_s, args.idle_s, epochs)
+                measure(url, server.pid, Path(runs_dir), args.sessions, args.duration_s, args.idle_s, epochs, args.mode)
             )
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a server starved of CPU may not get to its exit in time
+                server.kill()
+                server.wait()
             log.close()
     results["label"] = args.label
     output = PROJECT_ROOT / "bench" / "results" / f"load-{args.label}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=1), encoding="utf-8")
     memory = [mb for _, mb in results["server_memory_mb"]]
+    idle, loaded, ratio = (
+        results[key] for key in ("training_idle_images_per_s", "training_loaded_images_per_s", "training_speed_ratio")
+    )
     training = (
-        f"{results['training_idle_images_per_s']:,.0f} → {results['training_loaded_images_per_s']:,.0f} "
-        f"({results['training_speed_ratio']:.0%})"
-        if results["training_speed_ratio"] is not None
-        else "none"
+        f"{idle:,.0f} → {loaded:,.0f} ({ratio:.0%})" if ratio is not None
+        else f"{loaded:,.0f} images/s, started elsewhere" if loaded is not None else "no training"
+    )
+    times = " | ".join(
+        "–" if results[key] is None else f"{results[key]:.2f}"  # no answer at all: every action failed
+        for key in ("answer_p50_s", "answer_p95_s", "drawing_p95_s", "page_switch_p95_s")
     )
     trainer_share = results["trainer_cpu_share"]
     print(
-        f"| {args.label} | {args.sessions} | {results['drawings']} | {results['page_switches']} | {results['errors']} | "
-        f"{results['answer_p50_s']:.2f} | {results['answer_p95_s']:.2f} | {results['drawing_p95_s']:.2f} | "
-        f"{results['page_switch_p95_s']:.2f} | {memory[0]:,.0f} → {memory[-1]:,.0f} (max {max(memory):,.0f}) | "
+        f"| {args.label} ({args.mode}) | {args.sessions} | {results['drawings']} | {results['page_switches']} | "
+        f"{results['errors']} | {times} | {memory[0]:,.0f} → {memory[-1]:,.0f} (max {max(memory):,.0f}) | "
         f"{training} | {results['server_cpu_share']:.0%} / "
         f"{'-' if trainer_share is None else f'{trainer_share:.0%}'} / {results['client_cpu_share']:.0%} |"
     )

@@ -65,10 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     uji.add_argument("--no-uji-digits", dest="uji_digits", action="store_false", help="MNIST digits only")
     train.add_argument("--runs-dir", type=Path, help="where runs are saved (default: $DIGIT_LAB_RUNS or runs/)")
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
-    train.add_argument("--no-activate", action="store_true", help="do not make the new run the active model")
+    # The default rule (core.default_model): without either flag, the run becomes the default only if it
+    # scores higher on the test set than the current default.
+    default = train.add_mutually_exclusive_group()
+    default.add_argument("--make-default", dest="default_request", action="store_const", const="always",
+                         default="if-better", help="make the new run the default model even if it scores lower")
+    default.add_argument("--no-activate", dest="default_request", action="store_const", const="never",
+                         help="never make the new run the default model, even if it scores higher")
 
     predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, text lines separated by |")
-    predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the active run)")
+    predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the default run)")
     predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     return parser
@@ -77,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.config import TrainingConfig
     from core.data import load_mnist, load_sample
+    from core.default_model import DefaultRequest
     from core.progress import RunStatus
     from core.runs import RunStore, default_runs_dir
 
@@ -109,7 +116,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     store = RunStore(args.runs_dir or default_runs_dir())
     # This process is the trainer: its progress goes to the run store too, so the dashboard shows it live.
-    job = create_job(store.root, config)
+    job = create_job(store.root, config, DefaultRequest(args.default_request))
     # Ctrl-C ends training at the next batch and still saves the run, marked "stopped" (as Stop does on Train).
     signal.signal(signal.SIGINT, lambda *_: request_stop(job))
 
@@ -146,9 +153,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
     yield_cpu_to_pages(own_session=False)
     try:
-        outcome = run_job(
-            job, store, lambda: data, activate=not args.no_activate, on_batch=on_batch, on_epoch=on_epoch
-        )
+        outcome = run_job(job, store, lambda: data, on_batch=on_batch, on_epoch=on_epoch)
     except JobBusyError as error:
         print(f"error: {error} Wait for it, or stop it on the Train page.", file=err)
         return EXIT_FAILURE
@@ -156,7 +161,11 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
     if outcome.status == RunStatus.DIVERGED:
-        print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not activated", file=err)
+        print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not the default", file=err)
+    elif outcome.made_default:
+        print("note: the new run is now the default model", file=err)
+    elif outcome.default is not None:
+        print(f"note: the default model stays {outcome.default.label} (--make-default overrides)", file=err)
     print(
         _format_fields(
             test_accuracy=outcome.test_accuracy,

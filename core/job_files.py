@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from core.config import TrainingConfig
+from core.default_model import DefaultRequest
 from core.progress import BatchProgress, EpochMetrics
 
 logger = logging.getLogger(__name__)
@@ -154,6 +155,8 @@ class JobRecord:
     status: str | None = None  # "completed", "stopped" or "diverged" once saved
     test_accuracy: float | None = None
     error: str | None = None
+    default_request: DefaultRequest = DefaultRequest.IF_BETTER  # what the launcher asked for the run
+    made_default: bool | None = None  # once saved: whether the run became the store's default
 
     @property
     def is_running(self) -> bool:
@@ -169,7 +172,8 @@ class JobRecord:
             optional = {
                 name: None if values.get(name) is None else kind(values[name])
                 for name, kind in (
-                    ("pid", int), ("run_id", str), ("status", str), ("test_accuracy", float), ("error", str)
+                    ("pid", int), ("run_id", str), ("status", str), ("test_accuracy", float), ("error", str),
+                    ("made_default", bool),
                 )
             }
             return cls(
@@ -177,6 +181,8 @@ class JobRecord:
                 state=JobState(values["state"]),
                 started_at=float(values["started_at"]),
                 updated_at=float(values["updated_at"]),
+                # Jobs written before the default rule asked for nothing: the rule's own default.
+                default_request=DefaultRequest(values.get("default_request", DefaultRequest.IF_BETTER)),
                 **optional,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -390,8 +396,13 @@ def list_jobs(runs_root: Path) -> list[JobFolder]:
     return [JobFolder(root / name) for name in names]
 
 
-def create_job(runs_root: Path, config: TrainingConfig) -> JobFolder:
+def create_job(
+    runs_root: Path, config: TrainingConfig, default_request: DefaultRequest = DefaultRequest.IF_BETTER
+) -> JobFolder:
     """Writes a new job, `starting`, for a trainer process to claim; the caller validates `config`.
+
+    `default_request` travels with the job: the trainer applies the default rule (`core.default_model`)
+    when it saves the run, whoever is still watching.
 
     The folder is built under a temporary name and renamed, so a reader never sees half a job.
     Finished jobs beyond the KEEP_JOBS newest are pruned.
@@ -408,7 +419,7 @@ def create_job(runs_root: Path, config: TrainingConfig) -> JobFolder:
     temporary.mkdir()
     try:
         _write_json_atomically(temporary / CONFIG_FILE, config.to_dict())
-        record = JobRecord(job_id, JobState.STARTING, started_at=now, updated_at=now)
+        record = JobRecord(job_id, JobState.STARTING, started_at=now, updated_at=now, default_request=default_request)
         _write_json_atomically(temporary / STATE_FILE, record.to_dict())
         (temporary / TRAINER_LOCK_FILE).touch()  # so viewers can probe it before the trainer claims
         os.rename(temporary, root / job_id)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 from core.config import TrainingConfig
 from core.data import MnistData
+from core.default_model import becomes_default
 from core.job_files import JobFolder, job_folder
 from core.job_trainer import TrainerChannel
 from core.progress import BatchProgress, EpochMetrics, RunStatus
@@ -101,13 +102,14 @@ def import_and_train(
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """A finished job: the saved run and how its training ended."""
+    """A finished job: the saved run, how its training ended, and whether it became the store's default."""
 
     run: RunRecord
     status: RunStatus
     test_accuracy: float
     duration_s: float
-    activated: bool
+    made_default: bool
+    default: RunRecord | None  # the store's default after the job
 
 
 def run_job(
@@ -116,11 +118,11 @@ def run_job(
     load_data: Callable[[], MnistData],
     *,
     trainer: Trainer = import_and_train,
-    activate: bool = True,
     on_batch: Callable[[BatchProgress], None] | None = None,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
 ) -> JobOutcome:
-    """Trains the job in `folder`, saves its run in `store` and makes it active unless it diverged.
+    """Trains the job in `folder`, saves its run in `store`, and makes it the store's default if the
+    default rule (`core.default_model.becomes_default`) says so for the job's request.
 
     `on_batch` and `on_epoch` see every batch and epoch too (the CLI prints them).
 
@@ -155,14 +157,23 @@ def run_job(
             raise
         logger.info("Job %s trained (%s) in %.1f s; saving", folder.job_id, result.status, result.duration_s)
         channel.mark_saving()
+        default_before = store.default_run()  # before the save: the new run may become the store's fallback
         run = store.save(result)
-        # A model whose loss overflowed predicts nonsense: it is kept for inspection, never made active.
-        activated = activate and result.status != RunStatus.DIVERGED
-        if activated:
-            store.set_active(run.run_id)
-        logger.info("Job %s saved run %s%s", folder.job_id, run.run_id, " and made it active" if activated else "")
-        channel.finish(run.run_id, result.status, result.test_accuracy)
-    return JobOutcome(run, RunStatus(result.status), result.test_accuracy, result.duration_s, activated)
+        made_default = becomes_default(
+            channel.default_request,
+            RunStatus(result.status),
+            result.test_accuracy,
+            default_before.test_accuracy if default_before is not None else None,
+        )
+        if made_default:
+            store.set_default(run.run_id)
+        elif default_before is not None and store.default_run_id() != default_before.run_id:
+            store.set_default(default_before.run_id)  # with no choice on file, the newest run had become it
+        logger.info("Job %s saved run %s%s", folder.job_id, run.run_id, " and made it the default" if made_default else "")
+        channel.finish(run.run_id, result.status, result.test_accuracy, made_default)
+    return JobOutcome(
+        run, RunStatus(result.status), result.test_accuracy, result.duration_s, made_default, store.default_run()
+    )
 
 
 def main(arguments: Sequence[str] | None = None) -> int:

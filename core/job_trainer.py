@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Callable
 
 from core.config import TrainingConfig
+from core.default_model import DefaultRequest
 from core.job_files import JobFolder, JobRecord, JobState, hold_lock, read_config, read_record, write_record
 from core.progress import BatchProgress, EpochMetrics
 
@@ -137,9 +138,15 @@ class TrainerChannel:
         self._record_unrecorded_batch()
         self._update(state=JobState.SAVING)
 
-    def finish(self, run_id: str, status: str, test_accuracy: float) -> None:
+    @property
+    def default_request(self) -> DefaultRequest:
+        return self._record.default_request
+
+    def finish(self, run_id: str, status: str, test_accuracy: float, made_default: bool = False) -> None:
         self._record_unrecorded_batch()
-        self._update(state=JobState.DONE, run_id=run_id, status=status, test_accuracy=test_accuracy)
+        self._update(
+            state=JobState.DONE, run_id=run_id, status=status, test_accuracy=test_accuracy, made_default=made_default
+        )
 
     def fail(self, error: str) -> None:
         self._record_unrecorded_batch()

@@ -4,7 +4,8 @@ A job trains in its own OS process (`core.job_runner`) and talks to viewers only
 in the run store (`core.job_files`), so it outlives the server that launched it, and a training
 started anywhere, the command line included, shows up live in every server watching the store.
 One training at a time per store: the trainer's lock decides, and a second start is refused.
-The launcher is a parameter, so tests run the trainer on a thread with a fake that trains nothing.
+A demo server's registry refuses to start or stop one (`core.mode`). The launcher is a parameter,
+so tests run the trainer on a thread with a fake that trains nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pathlib import Path
 from typing import Callable
 
 from core.config import TrainingConfig
+from core.default_model import DefaultRequest
 from core.job_files import (
     RUNNING_STATES,
     JobFolder,
     JobState,
+    JobRecord,
     JobView,
     create_job,
     current_job,
@@ -32,6 +35,7 @@ from core.job_files import (
     request_stop,
 )
 from core.job_trainer import BUSY_ERROR, JobBusyError
+from core.mode import Mode, SharedAction, refuse_in_demo
 from core.progress import EpochMetrics, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -62,6 +66,7 @@ class JobSnapshot:
     run_id: str | None = None
     status: RunStatus | None = None  # once saved
     test_accuracy: float | None = None
+    made_default: bool | None = None  # once saved: whether the run became the store's default
     error: str | None = None
 
     @classmethod
@@ -88,6 +93,7 @@ class JobSnapshot:
             run_id=record.run_id,
             status=RunStatus(record.status) if record.status is not None else None,
             test_accuracy=record.test_accuracy,
+            made_default=record.made_default,
             error=record.error,
             **progress,
         )
@@ -138,9 +144,10 @@ def launch_trainer_process(folder: JobFolder) -> None:
 class TrainingJobs:
     """Launches jobs in one run store and shows its current one; shared by every session of a server."""
 
-    def __init__(self, runs_root: Path, launch: Launcher = launch_trainer_process) -> None:
+    def __init__(self, runs_root: Path, launch: Launcher = launch_trainer_process, mode: Mode = Mode.NORMAL) -> None:
         self._runs_root = runs_root
         self._launch = launch
+        self._mode = mode
         self._lock = threading.Lock()  # one start at a time from this server, and one view cache
         self._view: JobView | None = None  # the last read, so a poll reads only the progress added since
 
@@ -160,18 +167,26 @@ class TrainingJobs:
             return None
         return JobSnapshot.from_view(view, view.config)
 
-    def start(self, config: TrainingConfig) -> JobSnapshot:
+    def record(self, job_id: str) -> JobRecord:
+        """One job's state as it stands, whether or not it is the current one (a dead trainer's reads failed)."""
+        return read_job(job_folder(self._runs_root, job_id)).record
+
+    def start(self, config: TrainingConfig, default_request: DefaultRequest = DefaultRequest.IF_BETTER) -> JobSnapshot:
         """Launches a trainer process for `config` and returns the job's first snapshot.
 
+        `default_request` says when the run becomes the store's default (`core.default_model`).
+
         Raises:
+            DemoModeRefusal: this is a demo server.
             ValueError: the config is invalid.
             JobBusyError: a training is already running in this run store, wherever it was started.
         """
+        refuse_in_demo(self._mode, SharedAction.TRAINING)
         config.validate()
         with self._lock:
             if job_is_running(self._runs_root):
                 raise JobBusyError(f"{BUSY_ERROR} Watch it or stop it first.")
-            folder = create_job(self._runs_root, config)
+            folder = create_job(self._runs_root, config, default_request)
             logger.info("Job %s created: %s", folder.job_id, config.to_dict())
             self._launch(folder)
         snapshot = self.snapshot()
@@ -179,7 +194,12 @@ class TrainingJobs:
         return snapshot
 
     def stop(self) -> None:
-        """Asks the running job, in whatever process, to end after its current batch; the run is still saved."""
+        """Asks the running job, in whatever process, to end after its current batch; the run is still saved.
+
+        Raises:
+            DemoModeRefusal: this is a demo server.
+        """
+        refuse_in_demo(self._mode, SharedAction.STOPPING_TRAINING)
         folder = current_job(self._runs_root)
         if folder is not None and self._read(folder).record.state in (JobState.STARTING, JobState.RUNNING):
             request_stop(folder)

@@ -1,4 +1,4 @@
-"""The run store: one folder per trained model, written atomically, plus which one is active.
+"""The run store: one folder per trained model, written atomically, plus the default one new sessions start with.
 
 Plain files (JSON, `.keras`, `.npz`) so runs can be inspected by hand or live on shared storage.
 Listing runs never imports Keras; only loading a model does.
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from core.config import TrainingConfig
+from core.mode import Mode, SharedAction, refuse_in_demo
 from core.progress import EpochMetrics, RunStatus
 from core.uncertainty import DEFAULT_NOT_SURE_FLOOR
 
@@ -44,7 +45,8 @@ PREDICTIONS_FILE = "test_predictions.npz"
 SUMMARY_FILE = "summary.json"
 RUN_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE, SUMMARY_FILE)
 REALWORLD_FILE = "realworld.json"  # optional: real-handwriting figures from `python -m bench.realworld --record`
-ACTIVE_FILE = "active.json"
+DEFAULT_FILE = "default.json"
+LEGACY_DEFAULT_FILE = "active.json"  # its name before sessions chose their own model; still read
 TEMPORARY_PREFIX = ".tmp-"
 # Temporary names carry their writer's process id: once that process is gone (a killed server), its
 # leftovers are removed at the next start. Without a live writer's id, age decides: older than this
@@ -154,7 +156,7 @@ def _weights_only_copy(model: keras.Model) -> keras.Model:
 
 
 def model_file_to_use(model: Path | None, runs_dir: Path) -> Path:
-    """The `.keras` file a command should load: `model` (a file or a run folder), else the active run
+    """The `.keras` file a command should load: `model` (a file or a run folder), else the default run
     of `runs_dir`, else the shipped model. Reading never creates `runs_dir`.
 
     Raises:
@@ -164,9 +166,9 @@ def model_file_to_use(model: Path | None, runs_dir: Path) -> Path:
         return model / MODEL_FILE if model.is_dir() else model
     if runs_dir.is_dir():
         store = RunStore(runs_dir)
-        active = store.active_run_id()
-        if active is not None:
-            return store.get(active).path / MODEL_FILE
+        default = store.default_run_id()
+        if default is not None:
+            return store.get(default).path / MODEL_FILE
     if (SHIPPED_RUN_DIR / MODEL_FILE).is_file():
         return SHIPPED_RUN_DIR / MODEL_FILE
     raise ValueError("no trained model found; run `python -m core train` first or pass --model")
@@ -196,10 +198,14 @@ def _writer_is_gone(temporary: Path) -> bool:
 
 
 class RunStore:
-    """Saves, lists, activates and deletes runs under one folder, beside the shipped model."""
+    """Saves, lists and deletes runs under one folder, beside the shipped model, and keeps the default.
 
-    def __init__(self, root: Path, shipped_dir: Path | None = SHIPPED_RUN_DIR) -> None:
+    `mode` is the server's: a demo server's store refuses every write (`core.mode`).
+    """
+
+    def __init__(self, root: Path, shipped_dir: Path | None = SHIPPED_RUN_DIR, mode: Mode = Mode.NORMAL) -> None:
         self.root = root
+        self.mode = mode
         self.shipped_dir = shipped_dir if shipped_dir is not None and shipped_dir.is_dir() else None
         self.root.mkdir(parents=True, exist_ok=True)
         self.remove_stale_temporaries()
@@ -289,30 +295,43 @@ class RunStore:
 
         return load_predictor(self.get(run_id).path / MODEL_FILE)
 
-    # ---- the active model ----------------------------------------------------------------
+    # ---- the default model ---------------------------------------------------------------
 
-    def active_run_id(self) -> str | None:
-        """The chosen run if it still reads, else the shipped model, else the newest run that did not diverge."""
+    def default_run_id(self) -> str | None:
+        """The model new sessions start with: the chosen run if it still reads, else the shipped model, else
+        the newest run that did not diverge."""
+        # A store written before the rename keeps its choice in the legacy file until the next choice.
+        chosen_file = next(
+            (self.root / name for name in (DEFAULT_FILE, LEGACY_DEFAULT_FILE) if (self.root / name).exists()), None
+        )
         try:
-            chosen = _read_json(self.root / ACTIVE_FILE)["run_id"]
-            return self.get(chosen).run_id
-        except (OSError, ValueError, KeyError, TypeError) as error:  # none chosen, or the chosen run deleted
-            logger.debug("No usable choice in %s (%s); falling back", ACTIVE_FILE, error)
+            if chosen_file is not None:
+                return self.get(_read_json(chosen_file)["run_id"]).run_id
+        except (OSError, ValueError, KeyError, TypeError) as error:  # unreadable, or the chosen run deleted
+            logger.debug("No usable choice in %s (%s); falling back", chosen_file, error)
         if self.shipped_dir is not None:
             return SHIPPED_RUN_ID
         usable = [run for run in self.list_runs() if run.status != RunStatus.DIVERGED]  # a NaN model answers nothing
         return usable[0].run_id if usable else None
 
-    def set_active(self, run_id: str) -> None:
-        """Makes a run the active model for every session of this store.
+    def default_run(self) -> RunRecord | None:
+        """The default run's record, or None when the store has no model at all."""
+        run_id = self.default_run_id()
+        return self.get(run_id) if run_id is not None else None
+
+    def set_default(self, run_id: str) -> None:
+        """Makes a run the model every new session of this store starts with.
 
         Raises:
+            DemoModeRefusal: this is a demo server's store.
             ValueError: no readable run has that id.
         """
+        refuse_in_demo(self.mode, SharedAction.CHANGING_DEFAULT)
         self.get(run_id)
-        temporary = self._temporary_path(ACTIVE_FILE)
+        temporary = self._temporary_path(DEFAULT_FILE)
         _write_json(temporary, {"run_id": run_id})
-        os.replace(temporary, self.root / ACTIVE_FILE)
+        os.replace(temporary, self.root / DEFAULT_FILE)
+        (self.root / LEGACY_DEFAULT_FILE).unlink(missing_ok=True)  # it would only mislead a reader
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -331,8 +350,10 @@ class RunStore:
         listing and removed later, so a half-written run is never listed.
 
         Raises:
+            DemoModeRefusal: this is a demo server's store.
             OSError: the disk refused the write (the temporary folder is removed first).
         """
+        refuse_in_demo(self.mode, SharedAction.SAVING_RUN)
         run_id = self._new_run_id(result.config.architecture)
         temporary = self._temporary_path(run_id)
         temporary.mkdir()
@@ -368,8 +389,10 @@ class RunStore:
         """Deletes a run folder (readable or broken); the shipped model cannot be deleted.
 
         Raises:
+            DemoModeRefusal: this is a demo server's store.
             ValueError: the shipped model, or no such run.
         """
+        refuse_in_demo(self.mode, SharedAction.DELETING_RUN)
         if run_id == SHIPPED_RUN_ID:
             raise ValueError("The shipped model cannot be deleted.")
         if not _RUN_ID_PATTERN.match(run_id) or not (self.root / run_id).is_dir():

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from ui.active_model import active_run
 from ui.entrypoint import require_entrypoint
-from ui.loaders.light import active_run, get_data, get_store
+from ui.loaders.light import get_data, get_store
 from ui.loaders.warmup import start_tensorflow_warmup
 from ui.pages import HOME, PAGES
 

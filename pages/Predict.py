@@ -6,6 +6,7 @@ from streamlit_drawable_canvas import st_canvas
 from core.images import ImageDecodeError, decode_image
 from core.preprocessing import NoInkError, reject_lone_dot
 from ui.entrypoint import require_entrypoint
+from ui.limits import admitted_uploads
 from ui.views.prediction import show_prediction
 from ui.widgets.sidebar import require_active_run
 
@@ -55,7 +56,7 @@ with upload_tab:
         accept_multiple_files=True,
         key="predict_uploads",
     )
-    for number, upload in enumerate(uploads or []):
+    for number, upload in enumerate(admitted_uploads(uploads or [])):
         st.markdown(f"**{upload.name}**")
         try:
             show_prediction(run, decode_image(upload.getvalue(), name=upload.name), key=f"upload_{number}")

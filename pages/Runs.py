@@ -1,19 +1,23 @@
-"""Runs: every trained model, its curves side by side, which one is active, downloads and deletion."""
+"""Runs: every trained model, its curves side by side, which one is the default for everyone, downloads and deletion."""
 
 import pandas as pd
 import streamlit as st
 
+from core.mode import SharedAction
 from core.model_card import architecture_summary, model_card
 from core.runs import MODEL_FILE
 from ui.entrypoint import require_entrypoint
-from ui.loaders.light import active_run, get_store
+from ui.active_model import active_run
+from ui.loaders.light import get_store
 from ui.loaders.model import get_model
 from ui.widgets.charts import compare_curves
+from ui.widgets.demo import allowed_here
 
 require_entrypoint()
 
 active = active_run()
 store = get_store()
+default_id = store.default_run_id()
 runs = store.list_runs()
 if not runs:
     st.info("No runs yet: train one on the Train page.")
@@ -22,7 +26,8 @@ if not runs:
 table = pd.DataFrame(
     {
         "run": [run.run_id for run in runs],
-        "active": [active is not None and run.run_id == active.run_id for run in runs],
+        "default": [run.run_id == default_id for run in runs],
+        "yours": [active is not None and run.run_id == active.run_id for run in runs],
         "architecture": [run.config.architecture for run in runs],
         "test accuracy": [run.test_accuracy for run in runs],
         "status": [run.status for run in runs],
@@ -48,8 +53,10 @@ if compared:
 st.subheader("One run")
 chosen = store.get(st.selectbox("Run", list(labels), format_func=labels.__getitem__, key="runs_chosen"))
 actions = st.columns(4)
-if actions[0].button("Make active", disabled=active is not None and chosen.run_id == active.run_id):
-    store.set_active(chosen.run_id)
+if allowed_here(SharedAction.CHANGING_DEFAULT, actions[0]) and actions[0].button(
+    "Make default for everyone", disabled=chosen.run_id == default_id, help="The model every new session starts with"
+):
+    store.set_default(chosen.run_id)
     st.rerun()
 actions[1].download_button(
     "Download model (.keras)",
@@ -65,10 +72,11 @@ if card is not None and card[0] == chosen.run_id:
     actions[2].download_button("Download model card (.md)", card[1], file_name=f"{chosen.run_id}-card.md", mime="text/markdown")
     with st.expander("Model card", expanded=True):
         st.markdown(card[1])
-with actions[3].popover("Delete…", disabled=chosen.shipped):
-    st.write(f"Delete **{chosen.run_id}** and its model for good?")
-    if st.button("Yes, delete it", type="primary"):
-        store.delete(chosen.run_id)
-        st.rerun()
-if chosen.shipped:
-    actions[3].caption("The shipped model cannot be deleted.")
+if allowed_here(SharedAction.DELETING_RUN, actions[3]):
+    with actions[3].popover("Delete…", disabled=chosen.shipped):
+        st.write(f"Delete **{chosen.run_id}** and its model for good?")
+        if st.button("Yes, delete it", type="primary"):
+            store.delete(chosen.run_id)
+            st.rerun()
+    if chosen.shipped:
+        actions[3].caption("The shipped model cannot be deleted.")

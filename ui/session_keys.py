@@ -7,5 +7,12 @@ LAST_PREDICT_INPUT = "predict_last_input"
 """The last digit Predict read, (28, 28) float32 as the model sees it: written by Predict, read by
 Feature maps and Insight."""
 
+ACTIVE_RUN = "active_run"
+"""The run id of the model this session uses: the run store's default when the session starts, then the
+sidebar's choice or the run of a training this session started (ui.active_model)."""
+
+STARTED_JOB = "started_job"
+"""The id of the training this session started, until it ends: its run then becomes the session's model."""
+
 FEATURE_MAPS_REQUEST = "feature_maps_request"
 """What another page asks Feature maps to open, once: a test-set index, or None for the last input on Predict."""

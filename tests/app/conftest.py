@@ -43,19 +43,33 @@ def app_env(tmp_path, monkeypatch):
 
 @pytest.fixture()
 def app_with_model(app_env, trained_run) -> str:
-    """The run store holds the trained run, active; returns its id."""
+    """The run store holds the trained run, the default as the only one; returns its id."""
     app_env.mkdir(parents=True, exist_ok=True)
     shutil.copytree(trained_run, app_env / trained_run.name)
     return trained_run.name
 
 
-def open_page(page: str) -> AppTest:
+def second_run(app_env: Path, run_id: str) -> str:
+    """A copy of a run under a later id, so the store holds two; returns the copy's id."""
+    copy = app_env / f"{run_id}-2"
+    shutil.copytree(app_env / run_id, copy)
+    return copy.name
+
+
+def session_model(app: AppTest) -> str:
+    """The run id of the model the app's session uses, as its sidebar shows it."""
+    return app.sidebar.selectbox(key="sidebar_run").value
+
+
+def open_page(page: str, secrets: dict[str, str] | None = None) -> AppTest:
     """Runs a page the way a user reaches it: Home.py is the main script, other pages are switched to.
+    `secrets` stand for `.streamlit/secrets.toml`.
 
     Home.py's code runs from a temporary file: from the project root, a pages/ folder beside it would put
     every AppTest run in Streamlit's older automatic navigation, which a real server leaves after its first run.
     """
     app = AppTest.from_string((PROJECT_ROOT / "Home.py").read_text(encoding="utf-8"), default_timeout=TIMEOUT_S)
+    app.secrets.update(secrets or {})
     if page != "Home.py":
         switch_to(app, page)
     app.run()

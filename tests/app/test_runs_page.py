@@ -1,18 +1,9 @@
-"""The Runs page lists runs, switches the active one, and deletes only after confirmation."""
+"""The Runs page lists runs, changes the default one, and deletes only after confirmation."""
 
 from __future__ import annotations
 
-import shutil
-
 from core.runs import RunStore
-from tests.app.conftest import open_page
-
-
-def _second_run(app_env, app_with_model) -> str:
-    """A copy of the trained run under a later id, so the store holds two."""
-    copy = app_env / f"{app_with_model}-2"
-    shutil.copytree(app_env / app_with_model, copy)
-    return copy.name
+from tests.app.conftest import open_page, second_run
 
 
 def test_runs_are_listed_with_their_accuracy(app_with_model, app_env):
@@ -24,19 +15,19 @@ def test_runs_are_listed_with_their_accuracy(app_with_model, app_env):
     assert table["test accuracy"].iloc[0] == record.test_accuracy
 
 
-def test_make_active_switches_the_server_model(app_with_model, app_env):
-    other = _second_run(app_env, app_with_model)
+def test_make_default_switches_the_server_model(app_with_model, app_env):
+    other = second_run(app_env, app_with_model)
     store = RunStore(app_env, shipped_dir=None)
-    store.set_active(app_with_model)
+    store.set_default(app_with_model)
     app = open_page("pages/Runs.py")
     app.selectbox(key="runs_chosen").set_value(other).run()
-    next(button for button in app.button if button.label == "Make active").click().run()
+    next(button for button in app.button if button.label == "Make default for everyone").click().run()
     assert not app.exception
-    assert store.active_run_id() == other
+    assert store.default_run_id() == other
 
 
 def test_delete_needs_confirmation(app_with_model, app_env):
-    other = _second_run(app_env, app_with_model)
+    other = second_run(app_env, app_with_model)
     app = open_page("pages/Runs.py")
     app.selectbox(key="runs_chosen").set_value(other).run()
     assert (app_env / other).is_dir(), "choosing a run deletes nothing"
@@ -47,7 +38,7 @@ def test_delete_needs_confirmation(app_with_model, app_env):
 
 
 def test_broken_run_is_reported_not_crashing(app_with_model, app_env):
-    broken = _second_run(app_env, app_with_model)
+    broken = second_run(app_env, app_with_model)
     (app_env / broken / "summary.json").write_text("{not json")
     app = open_page("pages/Runs.py")
     assert not app.exception

@@ -10,7 +10,7 @@ from core.job_files import create_job
 from core.job_trainer import TrainerChannel
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
-from tests.app.conftest import open_page, switch_to
+from tests.app.conftest import open_page, session_model, switch_to
 
 JOB_TIMEOUT_S = 120
 
@@ -49,7 +49,9 @@ def test_start_trains_saves_and_activates_a_run(app_env):
     assert runs[0].config.template_digits is True
     assert any(runs[0].run_id in success.value for success in app.success)
     assert [metric.value for metric in app.metric if metric.label == "Epochs done"] == ["1"]
-    assert RunStore(app_env, shipped_dir=None).active_run_id() == runs[0].run_id
+    assert RunStore(app_env, shipped_dir=None).default_run_id() == runs[0].run_id
+    app.run()  # as the page's fragment does once the job ends: the sidebar may have drawn before it ended
+    assert session_model(app) == runs[0].run_id  # the session that trained it uses it at once
 
 
 def test_stop_ends_the_job_early_and_still_saves(app_env):
@@ -159,7 +161,7 @@ def test_a_diverging_run_is_stopped_and_the_reason_shown(app_env):
     assert any("loss became NaN" in warning.value for warning in app.warning)
     runs = RunStore(app_env, shipped_dir=None).list_runs()
     assert len(runs) == 1 and runs[0].status == "diverged"
-    assert RunStore(app_env, shipped_dir=None).active_run_id() != runs[0].run_id
+    assert RunStore(app_env, shipped_dir=None).default_run_id() != runs[0].run_id
 
 
 def test_page_runs_do_not_reset_keras_under_a_training_thread(app_env):

@@ -1,6 +1,6 @@
 """Fixtures for the real-browser tests: one `streamlit run` server and one Chromium per session, a fresh tab per test.
 
-The server uses a temporary run store, so the active model is the shipped one until a test trains;
+The server uses a temporary run store, so the default model is the shipped one until a test trains;
 `shipped_model_active` puts it back. Its log is printed under any failing test.
 """
 
@@ -93,10 +93,10 @@ def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def serve_app(runs_dir: Path, log_path: Path) -> Iterator[AppServer]:
-    """`streamlit run Home.py` on a free port with the run store `runs_dir`, stopped on leaving."""
+def serve_app(runs_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[AppServer]:
+    """`streamlit run Home.py` on a free port with the run store `runs_dir` (and `extra_env`), stopped on leaving."""
     port = _free_port()
-    env = dict(os.environ, DIGIT_LAB_RUNS=str(runs_dir))
+    env = dict(os.environ, DIGIT_LAB_RUNS=str(runs_dir), **(extra_env or {}))
     # CI points DIGIT_LAB_MNIST at full MNIST; elsewhere the bundled sample keeps start-up fast and offline.
     env["DIGIT_LAB_MNIST"] = os.environ.get("DIGIT_LAB_MNIST") or "sample"
     command = [
@@ -179,8 +179,8 @@ def other_tab(browser: Browser, app_url: str) -> Iterator[AppTab]:
 
 @pytest.fixture()
 def shipped_model_active(app_server: AppServer) -> None:
-    """Makes the shipped model the active one again (a training test activates its own run)."""
+    """Makes the shipped model the default again (a training test may make its run the default)."""
     if not SHIPPED_RUN_DIR.is_dir():
         pytest.fail(f"The shipped model is missing: {SHIPPED_RUN_DIR}; Predict needs a model on first start.")
     # With no choice recorded, the run store falls back to the shipped model.
-    (app_server.runs_dir / "active.json").unlink(missing_ok=True)
+    (app_server.runs_dir / "default.json").unlink(missing_ok=True)

@@ -58,7 +58,7 @@ def no_job_left_behind(tab: AppTab, app_server: AppServer) -> Iterator[None]:
         stop.click()
     finished = re.compile(r"state: (done|failed)|No training yet in this run store")
     expect(tab.main.get_by_text(finished).first).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
-    (app_server.runs_dir / "active.json").unlink(missing_ok=True)
+    (app_server.runs_dir / "default.json").unlink(missing_ok=True)
 
 
 @pytest.mark.browser
@@ -151,7 +151,7 @@ def test_two_users_pressing_start_together_share_one_job_and_either_may_stop_it(
     other_tab.main.get_by_role("button", name="Stop").click()
     expect(tab.main.get_by_text(re.compile(rf"^{job} · state: done\b"))).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
     expect(tab.main.get_by_test_id("stAlertContentSuccess")).to_contain_text("(stopped)")
-    new_runs = {path.name for path in app_server.runs_dir.iterdir()} - runs_before - {"active.json", ".jobs"}
+    new_runs = {path.name for path in app_server.runs_dir.iterdir()} - runs_before - {"default.json", ".jobs"}
     assert len(new_runs) == 1, new_runs
     for user in (tab, other_tab):
         expect(user.page.get_by_test_id("stException")).to_have_count(0)

@@ -13,8 +13,9 @@ import pytest
 
 from core.cli import build_parser
 from core.config import TrainingConfig
+from core.default_model import DefaultRequest
 from core.job_files import JobState, list_jobs, read_job
-from core.runs import MODEL_FILE, RUNS_ENV_VAR, RunStore
+from core.runs import MODEL_FILE, RUNS_ENV_VAR, SHIPPED_RUN_ID, RunStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -113,14 +114,37 @@ def test_train_prints_epochs_and_the_saved_run(trained):
 
 
 @pytest.mark.slow
-def test_train_makes_the_new_run_active(trained):
+def test_train_keeps_a_default_that_scores_higher(trained):
     completed, runs_dir = trained
     run = Path(fields(completed.stdout.splitlines()[-1])["run"])
-    store = RunStore(runs_dir, shipped_dir=None)
-    assert store.active_run_id() == run.name
-    record = store.get(run.name)
+    assert RunStore(runs_dir).default_run_id() == SHIPPED_RUN_ID  # 1 epoch on 1,500 images: far below it
+    assert f"the default model stays {SHIPPED_RUN_ID} " in completed.stderr
+    record = RunStore(runs_dir, shipped_dir=None).get(run.name)
     assert record.config.epochs == 1 and record.config.train_size == 1500
     assert record.data_source == "sample"
+
+
+@pytest.mark.slow
+def test_train_with_make_default_makes_even_a_weaker_run_the_default(tmp_path):
+    runs_dir = tmp_path / "runs"
+    completed = run_cli("train", "--sample", "--epochs", "1", "--train-size", "300", "--make-default", runs_dir=runs_dir)
+    assert completed.returncode == EXIT_OK, completed.stderr
+    run = Path(fields(completed.stdout.splitlines()[-1])["run"])
+    assert RunStore(runs_dir).default_run_id() == run.name
+    assert "now the default model" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    "flags, request_", [((), "if-better"), (("--make-default",), "always"), (("--no-activate",), "never")]
+)
+def test_train_flags_choose_the_default_request(flags, request_):
+    assert build_parser().parse_args(["train", *flags]).default_request == DefaultRequest(request_)
+
+
+def test_make_default_and_no_activate_exclude_each_other(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--make-default", "--no-activate"])
+    assert "not allowed with" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -143,7 +167,7 @@ def test_uji_digits_follow_the_recipe_unless_a_flag_says_otherwise():
 
 
 @pytest.mark.slow
-def test_a_diverged_run_is_saved_but_not_activated(tmp_path):
+def test_a_diverged_run_is_saved_but_not_made_the_default(tmp_path):
     runs_dir = tmp_path / "runs"
     completed = run_cli(
         *("train", "--sample", "--arch", "fast", "--epochs", "1", "--train-size", "500", "--batch-size", "64"),
@@ -156,7 +180,7 @@ def test_a_diverged_run_is_saved_but_not_activated(tmp_path):
     assert result["status"] == "diverged"
     assert (Path(result["run"]) / MODEL_FILE).is_file()
     assert "warning:" in completed.stderr
-    assert not (runs_dir / "active.json").exists()
+    assert not (runs_dir / "default.json").exists()
 
 
 # ----------------------------------------------------------------------------- predict

@@ -61,13 +61,13 @@ def test_core_module_does_not_import_streamlit(path):
 
 
 def test_listing_runs_does_not_import_tensorflow_or_keras(tmp_path):
-    # Listing, reading a record and choosing the active run are what every page does on load.
+    # Listing, reading a record and choosing the default run are what every page does on load.
     code = (
         "import sys\n"
         "from pathlib import Path\n"
         "from core.runs import RunStore\n"
         f"store = RunStore(Path({str(tmp_path)!r}), shipped_dir=None)\n"
-        "store.list_runs(); store.broken_runs(); store.active_run_id()\n"
+        "store.list_runs(); store.broken_runs(); store.default_run_id()\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] in ('tensorflow', 'keras'))[:5])\n"
     )
     completed = subprocess.run(

@@ -20,9 +20,11 @@ from keras import layers
 
 from core.config import TrainingConfig
 from core.data import MnistData
+from core.default_model import DefaultRequest
 from core.job_files import JobFolder, JobState
 from core.job_runner import run_job
 from core.jobs import JobBusyError, TrainingJobs
+from core.mode import DemoModeRefusal, Mode
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.runs import RunStore
 from core.training import TrainingResult
@@ -124,7 +126,7 @@ def registry(store: RunStore, data: MnistData, trainer: FakeTrainer) -> tuple[Tr
     return TrainingJobs(store.root, launch=launcher), launcher
 
 
-def test_a_job_runs_stops_and_its_run_is_saved_and_made_active(store, sample_data, tiny_model, caplog):
+def test_a_job_runs_stops_and_its_run_is_saved_and_made_the_default(store, sample_data, tiny_model, caplog):
     caplog.set_level(logging.INFO, logger="core")
     trainer = FakeTrainer(tiny_model, first_losses=(2.3, 2.1))
     jobs, launcher = registry(store, sample_data, trainer)
@@ -150,14 +152,14 @@ def test_a_job_runs_stops_and_its_run_is_saved_and_made_active(store, sample_dat
     assert (done.status, done.test_accuracy) == (RunStatus.STOPPED, 0.5)
     assert [metrics.complete for metrics in done.history] == [False]
     assert store.get(done.run_id).status == RunStatus.STOPPED
-    assert store.active_run_id() == done.run_id
+    assert store.default_run_id() == done.run_id
     messages = [record.getMessage() for record in caplog.records if record.name in ("core.jobs", "core.job_runner")]
     for words, message in zip(("created", "claimed", "stop", "trained", f"saved run {done.run_id}"), messages, strict=True):
         assert words in message
 
 
-@pytest.mark.parametrize("status, made_active", [(RunStatus.COMPLETED, True), (RunStatus.DIVERGED, False)])
-def test_a_finished_run_is_made_active_unless_it_diverged(store, sample_data, tiny_model, status, made_active):
+@pytest.mark.parametrize("status, made_default", [(RunStatus.COMPLETED, True), (RunStatus.DIVERGED, False)])
+def test_a_finished_run_is_made_default_unless_it_diverged(store, sample_data, tiny_model, status, made_default):
     trainer = FakeTrainer(tiny_model, status=status)
     trainer.go_on.set()
     jobs, launcher = registry(store, sample_data, trainer)
@@ -166,7 +168,7 @@ def test_a_finished_run_is_made_active_unless_it_diverged(store, sample_data, ti
     done = jobs.snapshot()
     assert (done.state, done.status) == (JobState.DONE, status)
     assert store.get(done.run_id).status == status
-    assert (store.active_run_id() == done.run_id) is made_active
+    assert (store.default_run_id() == done.run_id) is made_default
 
 
 def test_a_second_start_is_refused_while_a_job_runs(store, sample_data, tiny_model):
@@ -241,3 +243,74 @@ def test_a_snapshot_keeps_what_it_was_taken_with_and_shows_an_infinite_loss_as_a
     assert done.batch_losses[0] == 2.3 and math.isnan(done.batch_losses[-1])
     assert done.batch_positions[-1] == 1.0
     assert done.batch == 3
+
+
+def saved_result(model: keras.Model, test_accuracy: float) -> TrainingResult:
+    """A finished training as the store saves it, scoring `test_accuracy` (the fake trainer's runs score 0.5)."""
+    return TrainingResult(
+        model=model,
+        config=CONFIG,
+        history=(),
+        test_probabilities=np.full((5, 10), 0.1, np.float32),  # (n_test, 10)
+        test_accuracy=test_accuracy,
+        duration_s=0.1,
+        status=RunStatus.COMPLETED,
+        data_source="sample",
+        not_sure_floor=0.5,
+        temperature=1.0,
+    )
+
+
+@pytest.mark.parametrize(
+    "request_, default_accuracy, made_default",
+    [
+        (DefaultRequest.IF_BETTER, 0.9, False),  # the fake run scores 0.5
+        (DefaultRequest.IF_BETTER, 0.4, True),
+        (DefaultRequest.ALWAYS, 0.9, True),
+        (DefaultRequest.NEVER, 0.4, False),
+    ],
+)
+def test_the_default_rule_decides_whether_the_run_replaces_the_default(
+    store, sample_data, tiny_model, request_, default_accuracy, made_default
+):
+    trainer = FakeTrainer(tiny_model)
+    trainer.go_on.set()
+    jobs, launcher = registry(store, sample_data, trainer)
+    before = store.save(saved_result(tiny_model, test_accuracy=default_accuracy))
+    store.set_default(before.run_id)
+    jobs.start(CONFIG, request_)
+    launcher.join()
+    done = jobs.snapshot()
+    assert done.made_default is made_default
+    assert store.default_run_id() == (done.run_id if made_default else before.run_id)
+    assert jobs.record(done.job_id).made_default is made_default
+
+
+def test_a_run_that_does_not_win_leaves_the_default_where_it_was_even_with_none_on_file(store, sample_data, tiny_model):
+    """With no choice on file the store falls back to its newest run: the old default is written down instead."""
+    trainer = FakeTrainer(tiny_model)
+    trainer.go_on.set()
+    jobs, launcher = registry(store, sample_data, trainer)
+    better = store.save(saved_result(tiny_model, test_accuracy=0.9))
+    jobs.start(CONFIG)
+    launcher.join()
+    assert store.default_run_id() == better.run_id != jobs.snapshot().run_id
+
+
+def test_a_demo_registry_neither_starts_nor_stops_a_training(store, sample_data, tiny_model):
+    trainer = FakeTrainer(tiny_model)
+    jobs, launcher = registry(store, sample_data, trainer)
+    demo = TrainingJobs(store.root, launch=launcher, mode=Mode.DEMO)
+    with pytest.raises(DemoModeRefusal, match="Training is off"):
+        demo.start(CONFIG)
+    assert demo.snapshot() is None and not launcher.threads
+
+    jobs.start(CONFIG)  # a normal server on the same store keeps every right, and the demo one watches
+    assert trainer.reported.wait(TIMEOUT_S)
+    assert demo.snapshot().state == JobState.RUNNING
+    with pytest.raises(DemoModeRefusal, match="Stopping a training is off"):
+        demo.stop()
+    assert demo.snapshot().state == JobState.RUNNING
+    trainer.go_on.set()
+    launcher.join()
+    assert demo.snapshot().status == RunStatus.COMPLETED

@@ -1,4 +1,4 @@
-"""Tests for core.runs: save/list/get/load round trip, atomic writes, broken runs, the active run, delete.
+"""Tests for core.runs: save/list/get/load round trip, atomic writes, broken runs, the default run, delete.
 
 Runs are built from untrained models and made-up histories, so no test here trains.
 """
@@ -28,10 +28,11 @@ from core.config import TrainingConfig
 from core.inference import predict_probabilities
 from core.progress import EpochMetrics, RunStatus
 from core.runs import (
-    ACTIVE_FILE,
     CONFIG_FILE,
+    DEFAULT_FILE,
     DEFAULT_RUNS_DIR,
     HISTORY_FILE,
+    LEGACY_DEFAULT_FILE,
     MODEL_FILE,
     PREDICTIONS_FILE,
     RUN_FILES,
@@ -248,7 +249,7 @@ def test_a_stale_temporary_is_removed_and_a_fresh_one_kept(runs_dir):
     runs_dir.mkdir(parents=True)
     stale = runs_dir / f"{TEMPORARY_PREFIX}20240101-000000-fast-0badc0de"
     fresh = runs_dir / f"{TEMPORARY_PREFIX}20240101-000001-fast-0000beef"
-    stale_file = runs_dir / f"{TEMPORARY_PREFIX}{ACTIVE_FILE}.0123456789abcdef"
+    stale_file = runs_dir / f"{TEMPORARY_PREFIX}{DEFAULT_FILE}.0123456789abcdef"
     for folder in (stale, fresh):
         folder.mkdir()
         (folder / CONFIG_FILE).write_text("{}", encoding="utf-8")
@@ -306,66 +307,76 @@ def test_get_unknown_run(store):
             store.get(run_id)
 
 
-# ----------------------------------------------------------------------------- the active run
+# ----------------------------------------------------------------------------- the default run
 
 
-def test_active_run_with_nothing_saved(store):
-    assert store.active_run_id() is None
+def test_default_run_with_nothing_saved(store):
+    assert store.default_run_id() is None
 
 
-def test_active_run_defaults_to_the_newest(store):
+def test_default_run_falls_back_to_the_newest(store):
     store.save(make_result("seed"))
     newest = store.save(make_result("fast"))
-    assert store.active_run_id() == newest.run_id
+    assert store.default_run_id() == newest.run_id
 
 
-def test_a_diverged_run_never_becomes_active_by_default(store):
+def test_a_diverged_run_never_becomes_the_default_by_itself(store):
     usable = store.save(make_result("seed"))
     store.save(make_result("fast", status=RunStatus.DIVERGED))
-    assert store.active_run_id() == usable.run_id
+    assert store.default_run_id() == usable.run_id
 
 
-def test_set_active_is_remembered_by_every_store(store, runs_dir):
+def test_set_default_is_remembered_by_every_store(store, runs_dir):
     older = store.save(make_result("seed"))
     store.save(make_result("fast"))
-    store.set_active(older.run_id)
-    assert store.active_run_id() == older.run_id
-    assert RunStore(runs_dir, shipped_dir=None).active_run_id() == older.run_id
+    store.set_default(older.run_id)
+    assert store.default_run_id() == older.run_id
+    assert RunStore(runs_dir, shipped_dir=None).default_run_id() == older.run_id
     assert not [name for name in entries(runs_dir) if name.startswith(TEMPORARY_PREFIX)]
 
 
-def test_set_active_refuses_unknown_runs(store):
+def test_set_default_refuses_unknown_runs(store):
     record = store.save(make_result())
-    store.set_active(record.run_id)
+    store.set_default(record.run_id)
     with pytest.raises(ValueError):
-        store.set_active("20990101-000000-fast")
-    assert store.active_run_id() == record.run_id
+        store.set_default("20990101-000000-fast")
+    assert store.default_run_id() == record.run_id
 
 
-def test_deleted_active_run_falls_back_to_the_newest(store):
+def test_deleted_default_run_falls_back_to_the_newest(store):
     older = store.save(make_result("seed"))
     newer = store.save(make_result("fast"))
-    store.set_active(newer.run_id)
+    store.set_default(newer.run_id)
     store.delete(newer.run_id)
-    assert store.active_run_id() == older.run_id
+    assert store.default_run_id() == older.run_id
     store.delete(older.run_id)
-    assert store.active_run_id() is None
+    assert store.default_run_id() is None
 
 
-def test_deleted_active_run_falls_back_to_the_shipped_one(runs_dir, shipped_dir):
+def test_deleted_default_run_falls_back_to_the_shipped_one(runs_dir, shipped_dir):
     store = RunStore(runs_dir, shipped_dir=shipped_dir)
-    assert store.active_run_id() == SHIPPED_RUN_ID
+    assert store.default_run_id() == SHIPPED_RUN_ID
     record = store.save(make_result())
-    store.set_active(record.run_id)
-    assert store.active_run_id() == record.run_id
+    store.set_default(record.run_id)
+    assert store.default_run_id() == record.run_id
     store.delete(record.run_id)
-    assert store.active_run_id() == SHIPPED_RUN_ID
+    assert store.default_run_id() == SHIPPED_RUN_ID
 
 
-def test_corrupt_active_file_falls_back(store, runs_dir):
+def test_corrupt_default_file_falls_back(store, runs_dir):
     record = store.save(make_result())
-    (runs_dir / ACTIVE_FILE).write_text("[1, 2", encoding="utf-8")
-    assert store.active_run_id() == record.run_id
+    (runs_dir / DEFAULT_FILE).write_text("[1, 2", encoding="utf-8")
+    assert store.default_run_id() == record.run_id
+
+
+def test_a_store_written_before_the_rename_keeps_its_choice_until_the_next(store, runs_dir):
+    older = store.save(make_result("seed"))
+    newer = store.save(make_result("fast"))
+    (runs_dir / LEGACY_DEFAULT_FILE).write_text(json.dumps({"run_id": older.run_id}), encoding="utf-8")
+    assert store.default_run_id() == older.run_id
+    store.set_default(newer.run_id)
+    assert store.default_run_id() == newer.run_id
+    assert not (runs_dir / LEGACY_DEFAULT_FILE).exists()
 
 
 # ----------------------------------------------------------------------------- delete
@@ -458,7 +469,7 @@ def test_history_file_is_plain_json(store):
 def test_the_real_shipped_run_reads_and_loads(runs_dir):
     store = RunStore(runs_dir)  # the default shipped folder
     assert [record.run_id for record in store.list_runs()] == [SHIPPED_RUN_ID]
-    assert store.active_run_id() == SHIPPED_RUN_ID
+    assert store.default_run_id() == SHIPPED_RUN_ID
     record = store.get(SHIPPED_RUN_ID)
     assert record.shipped and record.status == "completed" and record.status is RunStatus.COMPLETED
     assert 0.9 < record.test_accuracy <= 1
@@ -504,13 +515,13 @@ def test_realworld_accuracy_reads_the_recorded_figures(store):
     assert store.realworld_accuracy(record.run_id) == {}
 
 
-def test_model_file_to_use_prefers_the_given_model_then_the_active_run_then_the_shipped(store, tmp_path):
+def test_model_file_to_use_prefers_the_given_model_then_the_default_run_then_the_shipped(store, tmp_path):
     from core.runs import SHIPPED_RUN_DIR, model_file_to_use
 
     record = store.save(make_result())
     assert model_file_to_use(record.path, store.root) == record.path / "model.keras"
     assert model_file_to_use(tmp_path / "x.keras", store.root) == tmp_path / "x.keras"
-    store.set_active(record.run_id)
+    store.set_default(record.run_id)
     assert model_file_to_use(None, store.root) == record.path / "model.keras"
     absent = tmp_path / "no-runs-here"
     assert model_file_to_use(None, absent) == SHIPPED_RUN_DIR / "model.keras"

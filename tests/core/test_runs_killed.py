@@ -98,6 +98,6 @@ def test_kill_during_training_saves_nothing_and_breaks_nothing(tmp_path):
 
     store = RunStore(runs_dir, shipped_dir=None)
     assert [record.run_id for record in store.list_runs()] == before
-    assert store.active_run_id() == before[0]
+    assert store.default_run_id() == before[0]
     assert not list(runs_dir.glob(f"{TEMPORARY_PREFIX}*"))
     _assert_every_listed_run_loads(store)

@@ -8,6 +8,7 @@ import streamlit as st
 from core.embedding import Projection, build_feature_model, embed, pca, project
 from core.explain import Explainer, build_explainer, grad_cam, overlay
 from core.inspection import FeatureExtractor, build_feature_extractor
+from ui.limits import heavy_work
 from ui.loaders.light import get_data
 from ui.loaders.model import get_model
 
@@ -25,8 +26,12 @@ def get_feature_model(run_id: str):
 
 
 def grad_cam_overlay(run_id: str, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
-    """(224, 224, 3) uint8: the digit with Grad-CAM heat for `class_index` (default: predicted)."""
-    return overlay(image, grad_cam(get_explainer(run_id), image, class_index))
+    """(224, 224, 3) uint8: the digit with Grad-CAM heat for `class_index` (default: predicted).
+
+    Gradients through the whole network: a few sessions at once, the others wait their turn (ui.limits).
+    """
+    with heavy_work("Grad-CAM"):
+        return overlay(image, grad_cam(get_explainer(run_id), image, class_index))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Embedding training images…")

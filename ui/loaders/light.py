@@ -1,4 +1,4 @@
-"""Server-wide cached objects that never need TensorFlow: dataset, run store, job registry, NumPy predictor.
+"""Server-wide cached objects that never need TensorFlow: the mode, dataset, run store, job registry, NumPy predictor.
 
 `cache_resource` for shared, read-only objects. Nothing here imports TensorFlow (~3 s), loaded or called
 (a training job does, on its own thread), so a page that shows no model's insides loads fast; the
@@ -7,6 +7,7 @@ Keras-backed loaders are `model` and `explainers`.
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import numpy as np
@@ -15,14 +16,25 @@ import streamlit as st
 from core.data import MnistData, load_mnist
 from core.jobs import TrainingJobs
 from core.logging_setup import configure_logging
+from core.mode import MODE_KEY, Mode, configured_mode
 from core import runs
-from core.runs import RunRecord, RunStore, default_runs_dir
+from core.runs import RunStore, default_runs_dir
 from ui.keras_session import keep_keras_session
 
 # Home.py imports this module (through the sidebar) before it runs any page, so the Keras reset is off
 # before the TensorFlow warm-up thread or a training job starts, whichever page the server first serves.
 keep_keras_session()
 configure_logging()  # once per server process, before any page runs
+
+
+@st.cache_resource
+def get_mode() -> Mode:
+    """Normal or demo, read once per server from `$DIGIT_LAB_MODE` and `.streamlit/secrets.toml` (core.mode)."""
+    try:
+        secret = st.secrets.get(MODE_KEY)
+    except FileNotFoundError:  # no secrets.toml at all: only the environment can say
+        secret = None
+    return configured_mode(os.environ, None if secret is None else str(secret))
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")
@@ -33,23 +45,16 @@ def get_data() -> MnistData:
 
 @st.cache_resource
 def get_store() -> RunStore:
-    return RunStore(default_runs_dir(), shipped_dir=runs.SHIPPED_RUN_DIR)
+    return RunStore(default_runs_dir(), shipped_dir=runs.SHIPPED_RUN_DIR, mode=get_mode())
 
 
 @st.cache_resource
 def get_jobs() -> TrainingJobs:
     """The one training-job registry of this server, shared by every browser session."""
-    return TrainingJobs(get_store().root)
+    return TrainingJobs(get_store().root, mode=get_mode())
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading model…")
 def get_predictor(run_id: str) -> Callable[[np.ndarray], np.ndarray]:
     """Digits to probabilities for Predict: NumPy when it can, so a first drawing need not wait for TensorFlow."""
     return get_store().load_predictor(run_id)
-
-
-def active_run() -> RunRecord | None:
-    """The server's active run, or None when no model exists at all."""
-    store = get_store()
-    run_id = store.active_run_id()
-    return store.get(run_id) if run_id is not None else None

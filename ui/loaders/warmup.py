@@ -1,4 +1,4 @@
-"""Loading TensorFlow and the active model in the background while the user reads Home.
+"""Loading TensorFlow and the default model in the background while the user reads Home.
 
 The first Predict answer would otherwise wait for TensorFlow's ~3 s import, the model file and the
 first call's tracing; by the time a user has clicked through, all three are done.
@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core.mnist_format import IMAGE_SIDE
-from ui.loaders.light import active_run
+from ui.loaders.light import get_store
 from ui.loaders.model import get_model
 
 
@@ -29,7 +29,7 @@ def _warm_up(run_id: str | None) -> None:
 @st.cache_resource
 def start_tensorflow_warmup() -> threading.Thread:
     """Starts the warm-up once per server; pages that need the model later find it loaded."""
-    run = active_run()
-    thread = threading.Thread(target=_warm_up, args=(run.run_id if run else None,), name="tensorflow-warmup", daemon=True)
+    # The default is the model most sessions use: a session starts with it.
+    thread = threading.Thread(target=_warm_up, args=(get_store().default_run_id(),), name="tensorflow-warmup", daemon=True)
     thread.start()
     return thread

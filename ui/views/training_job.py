@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.jobs import JobState
+from core.jobs import JobSnapshot, JobState
+from core.mode import SharedAction
 from core.progress import RunStatus
-from ui.loaders.light import get_jobs
+from ui.active_model import active_run
+from ui.loaders.light import get_jobs, get_store
 from ui.widgets.charts import learning_curves
+from ui.widgets.demo import allowed_here
+
+
+def _saved_message(snapshot: JobSnapshot) -> str:
+    """Which run was saved, and who uses it now: everyone, this session, or those who pick it."""
+    default, active = get_store().default_run(), active_run()
+    message = f"Saved run **{snapshot.run_id}** ({snapshot.status}): test accuracy {snapshot.test_accuracy:.2%}."
+    if snapshot.made_default:
+        message += " It is now the default model for everyone."
+    elif default is not None:
+        message += f" The default model for everyone stays **{default.run_id}** ({default.test_accuracy:.2%})."
+    if active is not None and active.run_id == snapshot.run_id:
+        message += " This session uses it."
+    return message
 
 
 def draw_job(was_running: bool) -> None:
@@ -18,7 +34,7 @@ def draw_job(was_running: bool) -> None:
         st.caption("No training yet in this run store.")
         return
     if was_running and not snapshot.is_running:
-        st.rerun(scope="app")  # The sidebar must show the new active model.
+        st.rerun(scope="app")  # The sidebar must show the session's new model.
     config = snapshot.config
     st.caption(f"Job {snapshot.job_id} · state: **{snapshot.state}** · {config.architecture}, {config.epochs} epochs")
     if snapshot.state == JobState.STARTING:
@@ -30,7 +46,7 @@ def draw_job(was_running: bool) -> None:
         + (f" · about {snapshot.eta_s:.0f} s left" if snapshot.eta_s is not None else ""),
     )
     st.progress(snapshot.overall_fraction, text=f"All epochs: {snapshot.overall_fraction:.0%}")
-    if snapshot.is_running:
+    if snapshot.is_running and allowed_here(SharedAction.STOPPING_TRAINING):
         # A callback runs before the rerun it triggers, so that rerun already shows "stopping".
         st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == JobState.STOPPING, help="Ends after the current batch and saves the run")
     last = snapshot.history[-1] if snapshot.history else None
@@ -43,10 +59,10 @@ def draw_job(was_running: bool) -> None:
     if snapshot.state == JobState.DONE and snapshot.status == RunStatus.DIVERGED:
         st.warning(
             f"Training stopped: the loss became NaN, infinite or exploded, usually a learning rate too high for this optimizer. "
-            f"The run was saved as **{snapshot.run_id}** (diverged) but not made active."
+            f"The run was saved as **{snapshot.run_id}** (diverged) for inspection; no session switches to it."
         )
     elif snapshot.state == JobState.DONE:
-        st.success(f"Saved run **{snapshot.run_id}** ({snapshot.status}) and made it active: test accuracy {snapshot.test_accuracy:.2%}.")
+        st.success(_saved_message(snapshot))
         st.metric("Test accuracy", f"{snapshot.test_accuracy:.2%}")
     elif snapshot.state == JobState.FAILED:
         st.error(f"Training failed: {snapshot.error}")

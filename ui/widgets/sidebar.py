@@ -1,25 +1,30 @@
-"""The sidebar every page shows (the active model, a switch to another saved run), and the stop for
+"""The sidebar every page shows (this session's model, a switch to another saved run), and the stop for
 pages that need a model."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from core.mode import Mode
 from core.runs import RunRecord
-from ui.loaders.light import active_run, get_store
+from ui.active_model import active_run, choose_active_run
+from ui.loaders.light import get_mode, get_store
 
 NO_MODEL = "No model yet: train one on the Train page."
+DEMO_NOTE = "Demo server: look, draw and switch models as you like; training and changes to saved runs are off."
 
 
 def _switch_run() -> None:
-    get_store().set_active(st.session_state["sidebar_run"])
+    choose_active_run(st.session_state["sidebar_run"])
 
 
 def render_sidebar() -> None:
-    """Draws the active-model panel: its accuracy, and a switch to another run."""
+    """Draws this session's model panel: its accuracy, and a switch to another run for this session only."""
     store = get_store()
     active = active_run()
     with st.sidebar:
+        if get_mode() == Mode.DEMO:
+            st.info(DEMO_NOTE)
         st.subheader("Active model")
         if active is None:
             st.info(NO_MODEL)
@@ -30,7 +35,7 @@ def render_sidebar() -> None:
             f"{active.created_at[:16].replace('T', ' ')} UTC"
         )
         labels = {run.run_id: run.label for run in store.list_runs()}
-        # The active run is server-wide and may change under us (a job finished): follow it.
+        # The session's model may change without this widget (a training it started finished): follow it.
         st.session_state["sidebar_run"] = active.run_id
         st.selectbox(
             "Switch model",
@@ -38,14 +43,18 @@ def render_sidebar() -> None:
             format_func=labels.__getitem__,
             key="sidebar_run",
             on_change=_switch_run,
+            help="For this browser session only; new sessions start with the default model (see Runs).",
         )
+        default_id = store.default_run_id()
+        if default_id != active.run_id:
+            st.caption(f"New sessions start with the default, **{default_id}**.")
         broken = store.broken_runs()
         if broken:
             st.warning(f"{len(broken)} run folder(s) cannot be read and are hidden: " + ", ".join(b.run_id for b in broken))
 
 
 def require_active_run() -> RunRecord:
-    """The active run, for a page that shows a model; with none at all, a hint and the page stops here."""
+    """This session's model, for a page that shows one; with none at all, a hint and the page stops here."""
     run = active_run()
     if run is None:
         st.info(NO_MODEL)
