@@ -51,6 +51,7 @@ def test_a_training_started_elsewhere_is_watched_live_without_a_stop(demo_env):
 
 def test_runs_offers_downloads_but_no_default_or_delete(app_with_model, demo_env):
     other = second_run(demo_env, app_with_model)
+    default_before = RunStore(demo_env, shipped_dir=None).default_run_id()
     app = open_page("pages/Runs.py")
     assert not app.exception
     labels = [button.label for button in app.button]
@@ -59,9 +60,10 @@ def test_runs_offers_downloads_but_no_default_or_delete(app_with_model, demo_env
         assert refusal_message(action) in _captions(app)
     assert [button.label for button in app.get("download_button")][:1] == ["Download model (.keras)"]
 
-    app.sidebar.selectbox(key="sidebar_run").set_value(other).run()  # one's own model still switches
-    assert not app.exception and session_model(app) == other
-    assert RunStore(demo_env, shipped_dir=None).default_run_id() == app_with_model  # nobody else's changed
+    not_default = app_with_model if default_before == other else other
+    app.sidebar.selectbox(key="sidebar_run").set_value(not_default).run()  # one's own model still switches
+    assert not app.exception and session_model(app) == not_default
+    assert RunStore(demo_env, shipped_dir=None).default_run_id() == default_before  # nobody else's changed
     assert sorted(run.run_id for run in RunStore(demo_env, shipped_dir=None).list_runs()) == sorted([app_with_model, other])
 
 
