@@ -18,6 +18,7 @@ import numpy as np
 
 from core.mnist_format import IMAGE_SIDE
 from core.perturbations import Perturbation, centred_corner, perturb
+from core.runs import MODEL_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +48,16 @@ def _occlusion(size: float) -> Perturbation:
 
 
 AXES = (
-    Axis("rotation", "degrees", (-60, -45, -30, -15, 0, 15, 30, 45, 60), lambda s: Perturbation(rotation_deg=s)),
-    Axis("scale", "times", (0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5), lambda s: Perturbation(scale=s)),
-    Axis("shift", "pixels right and down", (0, 1, 2, 3, 4, 5, 6), lambda s: Perturbation(shift_x=s, shift_y=s)),
+    Axis("rotation", "degrees", (-60, -40, -20, 0, 20, 40, 60), lambda s: Perturbation(rotation_deg=s)),
+    Axis("scale", "times", (0.5, 0.75, 1.0, 1.25, 1.5), lambda s: Perturbation(scale=s)),
+    Axis("shift", "pixels right and down", (0, 2, 4, 6), lambda s: Perturbation(shift_x=s, shift_y=s)),
     Axis("thickness", "pixels", (-2, -1, 0, 1, 2), lambda s: Perturbation(thickness=int(s))),
-    Axis("blur", "sigma in pixels", (0, 0.5, 1.0, 1.5, 2.0, 2.5), lambda s: Perturbation(blur_sigma=s)),
-    Axis("noise", "standard deviation", (0, 0.1, 0.2, 0.3, 0.4, 0.5), lambda s: Perturbation(noise_std=s)),
-    Axis("occlusion", "patch side in pixels", (0, 4, 8, 12, 16), _occlusion),
-    Axis("contrast", "factor", (1.0, 0.75, 0.5, 0.25, 0.1), lambda s: Perturbation(contrast=s)),
+    Axis("blur", "sigma in pixels", (0, 1.0, 2.0, 3.0), lambda s: Perturbation(blur_sigma=s)),
+    Axis("noise", "standard deviation", (0, 0.2, 0.4, 0.6), lambda s: Perturbation(noise_std=s)),
+    Axis("occlusion", "patch side in pixels", (0, 6, 10, 14), _occlusion),
+    Axis("contrast", "factor", (1.0, 0.5, 0.25, 0.1), lambda s: Perturbation(contrast=s)),
 )
-"""The grid; each axis includes its resting strength, scored once for all of them."""
+"""The grid: 30 settings, the resting one shared by every axis and scored once (300,000 answers over the test set)."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,8 @@ class RobustnessResult:
 
 
 def perturb_all(images: np.ndarray, perturbation: Perturbation, first_index: int = 0) -> np.ndarray:
-    """(n, 28, 28) -> (n, 28, 28) float32; image i draws its noise from seed first_index + i."""
-    return np.stack(
-        [
-            perturb(image, replace(perturbation, noise_seed=first_index + number))
-            for number, image in enumerate(images)
-        ]
-    )
+    """(n, 28, 28) -> (n, 28, 28) float32; a batch draws its noise from the seed `first_index`, its place in the test set."""
+    return perturb(images, replace(perturbation, noise_seed=first_index))
 
 
 def accuracy_under(predict: Predictor, images: np.ndarray, labels: np.ndarray, perturbation: Perturbation) -> float:
@@ -181,6 +177,21 @@ def measure_and_save(
     result = robustness_grid(predict, images, labels, on_progress=on_progress)
     save_result(run_folder, result)
     return result
+
+
+def measure_run(run_folder: Path, images: np.ndarray, labels: np.ndarray, on_progress: ProgressCallback | None = None) -> RobustnessResult:
+    """Measures a saved run's model and stores the curves with it: the one call the app's background job
+    and the command line make.
+
+    Keras answers here, not the NumPy pass: at a thousand digits a call it is several times faster.
+
+    Raises:
+        ValueError: the run's model file is missing or does not load.
+    """
+    from core.inference import load_model, predict_probabilities  # imports TensorFlow
+
+    model = load_model(run_folder / MODEL_FILE)
+    return measure_and_save(lambda batch: predict_probabilities(model, batch), images, labels, run_folder, on_progress)
 
 
 def occlusion_map(predict: Predictor, image: np.ndarray, size: int, digit: int | None = None) -> np.ndarray:

@@ -45,7 +45,7 @@ def test_grid_curves_follow_what_each_perturbation_does_to_a_centred_square():
     curves = {curve.name: dict(zip(curve.strengths, curve.accuracy)) for curve in result.curves}
     assert [curve.name for curve in result.curves] == [axis.name for axis in AXES]
     assert set(curves["rotation"].values()) == {1.0}  # a centred square stays in the middle at any angle
-    assert curves["occlusion"] == {0: 1.0, 4: 0.0, 8: 0.0, 12: 0.0, 16: 0.0}  # a 4-pixel patch hides it whole
+    assert curves["occlusion"] == {0: 1.0, 6: 0.0, 10: 0.0, 14: 0.0}  # a centred 6-pixel patch hides it whole
     assert curves["shift"][0] == 1.0 and curves["shift"][6] == 0.0  # moved out of the middle 8x8
     assert curves["scale"][0.5] == 0.0 and curves["scale"][1.5] == 1.0  # 2x2 of ink is under half the square's
     assert result.test_size == 6
