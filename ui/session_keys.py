@@ -8,4 +8,5 @@ LAST_PREDICT_INPUT = "predict_last_input"
 Feature maps and Insight."""
 
 FEATURE_MAPS_REQUEST = "feature_maps_request"
-"""What another page asks Feature maps to open, once: a test-set index, or None for the last input on Predict."""
+"""What another page asks Feature maps to open, once: a test-set index, None for the last input on Predict,
+or a (28, 28) digit itself (What if's bent version)."""
