@@ -25,7 +25,7 @@ PAGES = [
     ("/Predict", "Predict", "canvas.upper-canvas"),
     ("/What_if", "What if", '[data-testid="stMetric"]:has-text("Confidence")'),
     ("/Runs", "Runs", '[data-testid="stDataFrame"]'),
-    ("/Compare_runs", "Compare runs", ".js-plotly-plot"),
+    ("/Compare_runs", "Compare runs", '[data-testid="stMultiSelect"]'),
     ("/Insight", "Insight", ".js-plotly-plot"),
 ]
 
