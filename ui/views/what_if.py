@@ -106,10 +106,6 @@ def what_if_answer(run: RunRecord, image: np.ndarray, caption: str, perturbation
     original_column, bent_column, heat_column = st.columns(3)
     original_column.image(image, width=140, caption=caption, clamp=True)
     bent_column.image(bent, width=140, caption="this version", clamp=True)
-    with heat_column:
-        from ui.loaders.explainers import grad_cam_overlay  # Grad-CAM needs TensorFlow; the answer does not
-
-        st.image(grad_cam_overlay(run.run_id, bent, digit), width=140, caption=f"Grad-CAM for {digit}")
 
     answer, confidence, kept = st.columns(3)
     answer.metric("Prediction", digit, delta=None if digit == original_digit else f"was {original_digit}", delta_color="off")
@@ -132,3 +128,7 @@ def what_if_answer(run: RunRecord, image: np.ndarray, caption: str, perturbation
             caption=f"how much a {size}-pixel patch centred on each pixel lowers P({digit}); peak {drop.max():.0%}",
         )
     open_feature_maps_button(bent, key="whatif_open_maps", where=link_column, label="Open this version in Feature maps")
+    with heat_column:  # last, into its place beside the digits: the answer above is on the screen meanwhile
+        from ui.loaders.explainers import grad_cam_overlay  # Grad-CAM needs TensorFlow; the answer does not
+
+        st.image(grad_cam_overlay(run.run_id, bent, digit), width=140, caption=f"Grad-CAM for {digit}")
