@@ -1,4 +1,4 @@
-"""The command line: `python -m core train` and `python -m core predict IMAGE...`.
+"""The command line: `python -m core train`, `python -m core predict IMAGE...` and `python -m core robustness RUN`.
 
 Machine-readable results go to stdout (`key=value` fields, or one tab-separated line per image);
 progress and errors for people go to stderr. Bad input never prints a traceback.
@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the default run)")
     predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+
+    robustness = commands.add_parser(
+        "robustness", parents=[common], help="test accuracy under rotation, scale, shift, thickness, blur, noise, occlusion and contrast"
+    )
+    robustness.add_argument("run", metavar="RUN", help="a run id (see the Runs page), or 'shipped'")
+    robustness.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
+    robustness.add_argument("--sample", action="store_true", help="measure on the bundled 1,000-image test sample")
     return parser
 
 
@@ -228,10 +235,43 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def run_robustness(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Measures a run's robustness grid over the test set, stores it with the run, prints it as a table."""
+    from core.data import load_mnist, load_sample
+    from core.robustness import measure_run
+    from core.runs import RunStore, default_runs_dir
+
+    store = RunStore(args.runs_dir or default_runs_dir())
+    try:
+        run = store.get(args.run)
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    data = load_sample() if args.sample else load_mnist()
+    print(f"data: {data.source} ({data.location}), {len(data.x_test)} test digits", file=err)
+    last_shown = [-1]
+
+    def on_progress(share: float) -> None:
+        if int(share * 10) > last_shown[0]:  # a line per tenth, not per setting
+            last_shown[0] = int(share * 10)
+            print(f"progress={share:.0%}", file=err, flush=True)
+
+    try:
+        result = measure_run(run.path, data.x_test, data.y_test, on_progress)
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_FAILURE
+    print("perturbation\tunit\tstrength\taccuracy", file=out)
+    for curve in result.curves:
+        for strength, accuracy in zip(curve.strengths, curve.accuracy):
+            print(f"{curve.name}\t{curve.unit}\t{strength:g}\t{accuracy:.4f}", file=out)
+    print(_format_fields(run=run.run_id, test_digits=result.test_size, seconds=round(result.seconds, 1)), file=err)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Runs one command and returns the process exit status (argparse exits 2 on usage errors)."""
     args = build_parser().parse_args(argv)
     configure_logging(logging.DEBUG if args.verbose else None)
-    if args.command == "train":
-        return run_train(args, out, err)
-    return run_predict(args, out, err)
+    commands = {"train": run_train, "predict": run_predict, "robustness": run_robustness}
+    return commands[args.command](args, out, err)

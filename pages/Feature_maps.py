@@ -21,12 +21,14 @@ require_entrypoint()
 run = require_active_run()
 
 data = get_data()
-SOURCES = ["Test image by index", "A misclassified test image", "Last drawing on Predict"]
-requested, test_index = take_feature_maps_request()  # Sent by another page's "open its feature maps".
-if requested and test_index is None:
+SOURCES = ["Test image by index", "A misclassified test image", "Last drawing on Predict", "Version from What if"]
+requested, target = take_feature_maps_request()  # Sent by another page's "open its feature maps".
+if requested and target is None:
     st.session_state["fm_source"] = SOURCES[2]
+elif requested and isinstance(target, np.ndarray):
+    st.session_state["fm_source"], st.session_state["fm_what_if"] = SOURCES[3], target
 elif requested:
-    st.session_state["fm_source"], st.session_state["fm_index"] = SOURCES[0], test_index
+    st.session_state["fm_source"], st.session_state["fm_index"] = SOURCES[0], target
 st.session_state.setdefault("fm_index", 0)
 
 source = st.radio("Image", SOURCES, horizontal=True, key="fm_source")
@@ -43,12 +45,18 @@ elif source == SOURCES[1]:
         st.stop()
     index = st.selectbox("Most confident mistakes", mistakes, key="fm_mistake")
     image, caption = data.x_test[index], f"test #{index}, true label {data.y_test[index]}"
-else:
+elif source == SOURCES[2]:
     image = st.session_state.get(LAST_PREDICT_INPUT)
     if image is None:
         st.info("Draw or upload a digit on the Predict page first; it will appear here.")
         st.stop()
     caption = "last input on Predict (28x28, as the model sees it)"
+else:
+    image = st.session_state.get("fm_what_if")
+    if image is None:
+        st.info("Bend a digit on the What if page and open that version here.")
+        st.stop()
+    caption = "the version bent on What if"
 
 probabilities = predict_probabilities(get_model(run.run_id), image[np.newaxis])[0]  # (10,)
 left, right = st.columns([1, 3])

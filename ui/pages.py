@@ -55,5 +55,14 @@ INSIGHT = AppPage(
     "calibration, and the digits in the network's feature space",
 )
 
-PAGES = (HOME, TRAIN, MISCLASSIFIED, CONFUSION_MATRIX, FEATURE_MAPS, PREDICT, RUNS, INSIGHT)
+WHAT_IF = AppPage(
+    "pages/What_if.py", "What if", "🌀", ":material/tune:",
+    "bend a digit (rotate, thin, blur, hide part of it) and watch the answer change",
+)
+COMPARE_RUNS = AppPage(
+    "pages/Compare_runs.py", "Compare runs", "⚖️", ":material/compare:",
+    "two runs side by side with McNemar's test, and robustness curves",
+)
+
+PAGES = (HOME, TRAIN, MISCLASSIFIED, CONFUSION_MATRIX, FEATURE_MAPS, PREDICT, WHAT_IF, RUNS, COMPARE_RUNS, INSIGHT)
 """In navigation order; the first is the default page."""

@@ -15,4 +15,5 @@ STARTED_JOB = "started_job"
 """The id of the training this session started, until it ends: its run then becomes the session's model."""
 
 FEATURE_MAPS_REQUEST = "feature_maps_request"
-"""What another page asks Feature maps to open, once: a test-set index, or None for the last input on Predict."""
+"""What another page asks Feature maps to open, once: a test-set index, None for the last input on Predict,
+or a (28, 28) digit itself (What if's bent version)."""

@@ -23,7 +23,9 @@ PAGES = [
     ("/Confusion_matrix", "Confusion matrix", ".js-plotly-plot"),
     ("/Feature_maps", "Feature maps", ".js-plotly-plot"),
     ("/Predict", "Predict", "canvas.upper-canvas"),
+    ("/What_if", "What if", '[data-testid="stMetric"]:has-text("Confidence")'),
     ("/Runs", "Runs", '[data-testid="stDataFrame"]'),
+    ("/Compare_runs", "Compare runs", '[data-testid="stMultiSelect"]'),
     ("/Insight", "Insight", ".js-plotly-plot"),
 ]
 

@@ -310,3 +310,33 @@ def test_usage_errors_exit_2_without_traceback(args, message, tmp_path):
     assert not runs.exists() or [path.name for path in runs.iterdir()] in ([], [".jobs"])
     for job in list_jobs(runs):
         assert read_job(job).record.state == JobState.FAILED and message in read_job(job).record.error
+
+
+# ----------------------------------------------------------------------------- robustness
+
+
+def test_robustness_prints_the_grid_and_stores_it_with_the_run(trained):
+    from core.robustness import AXES, load_result
+
+    _, runs_dir = trained
+    (run,) = [run for run in RunStore(runs_dir, shipped_dir=None).list_runs()]
+    completed = run_cli("robustness", run.run_id, "--sample", runs_dir=runs_dir)
+    assert completed.returncode == EXIT_OK, completed.stderr
+    assert_no_traceback(completed)
+    header, *rows = completed.stdout.splitlines()
+    assert header.split("\t") == ["perturbation", "unit", "strength", "accuracy"]
+    assert len(rows) == sum(len(axis.strengths) for axis in AXES)
+    stored = load_result(run.path)
+    assert stored is not None and stored.test_size == 1000
+    rotation = next(curve for curve in stored.curves if curve.name == "rotation")
+    resting = rotation.accuracy[rotation.strengths.index(0)]
+    assert f"rotation\tdegrees\t0\t{resting:.4f}" in rows
+    assert resting == pytest.approx(run.test_accuracy, abs=0.02)  # measured on the same sample test set
+    assert "progress=100%" in completed.stderr
+
+
+def test_robustness_of_an_unknown_run_is_a_usage_error(tmp_path):
+    completed = run_cli("robustness", "no-such-run", "--sample", runs_dir=tmp_path / "runs")
+    assert completed.returncode == EXIT_USAGE
+    assert "no run named" in completed.stderr
+    assert_no_traceback(completed)

@@ -266,3 +266,54 @@ def add_digit_thumbnails(figure: go.Figure, points: np.ndarray, images: np.ndarr
             source=_thumbnail_uri(image), x=float(x), y=float(y), xref="x", yref="y",
             sizex=size, sizey=size, xanchor="center", yanchor="middle", sizing="contain", layer="above",
         )
+
+
+def per_class_difference(difference: np.ndarray, name_a: str, name_b: str) -> go.Figure:
+    """Per-digit accuracy of B minus A, in percentage points: green where B is better, red where A is."""
+    points = np.nan_to_num(difference) * 100
+    figure = go.Figure(
+        go.Bar(
+            x=[str(digit) for digit in range(len(points))],
+            y=points,
+            marker_color=["#2ca02c" if value >= 0 else "#d62728" for value in points],
+            text=[f"{value:+.2f}" for value in points],
+            textposition="outside",
+        )
+    )
+    figure.update_layout(
+        height=280,
+        margin=dict(t=30, b=10, l=10, r=10),
+        title=dict(text=f"accuracy of {name_b} minus {name_a}, per true digit", font=dict(size=13)),
+        yaxis=dict(title="percentage points", zeroline=True),
+        xaxis=dict(title="true digit", type="category"),
+    )
+    return figure
+
+
+def robustness_curves(results: dict[str, Sequence]) -> go.Figure:
+    """Accuracy against each perturbation's strength, one small chart per perturbation, one line per run.
+
+    Args:
+        results: run name -> its `core.robustness.Curve`s, every run with the same perturbations in the same order.
+    """
+    names = list(results)
+    curves_of_first = results[names[0]]
+    columns = 4
+    figure = make_subplots(
+        rows=-(-len(curves_of_first) // columns), cols=columns,
+        subplot_titles=[f"{curve.name} ({curve.unit})" for curve in curves_of_first],
+    )
+    palette = plotly.colors.qualitative.Plotly
+    for number, name in enumerate(names):
+        for position, curve in enumerate(results[name]):
+            figure.add_trace(
+                go.Scatter(
+                    x=list(curve.strengths), y=list(curve.accuracy), mode="lines+markers", name=name,
+                    line=dict(color=palette[number % len(palette)]), legendgroup=name, showlegend=position == 0,
+                ),
+                row=position // columns + 1,
+                col=position % columns + 1,
+            )
+    figure.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    figure.update_layout(height=520, margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h", y=-0.08))
+    return figure

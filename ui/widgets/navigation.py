@@ -5,6 +5,7 @@ Kept apart from the Feature maps machinery so pages that only link to it never i
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -12,21 +13,28 @@ from ui.pages import FEATURE_MAPS
 from ui.session_keys import FEATURE_MAPS_REQUEST
 
 
-def open_feature_maps_button(test_index: int | None, key: str, where: DeltaGenerator | None = None) -> None:
-    """A button that opens Feature maps (and its Grad-CAM) on a test image, or on the last drawing.
+def open_feature_maps_button(
+    target: int | np.ndarray | None,
+    key: str,
+    where: DeltaGenerator | None = None,
+    label: str = "Open its feature maps and Grad-CAM",
+) -> None:
+    """A button that opens Feature maps (and its Grad-CAM) on a test image, the last drawing, or any digit.
 
     Args:
-        test_index: the test image to show; None shows the last drawing or upload on Predict.
+        target: the test image's index; None for the last drawing or upload on Predict; or the
+            (28, 28) digit itself (What if's bent version).
         key: the button's widget key, unique on its page.
         where: the container to draw in (default: the page's main area).
+        label: the button's text.
     """
-    if (where or st).button("Open its feature maps and Grad-CAM", key=key):
-        st.session_state[FEATURE_MAPS_REQUEST] = test_index
+    if (where or st).button(label, key=key):
+        st.session_state[FEATURE_MAPS_REQUEST] = target
         st.switch_page(FEATURE_MAPS.path)
 
 
-def take_feature_maps_request() -> tuple[bool, int | None]:
-    """(whether another page sent a request, its test index or None for the last drawing), once."""
+def take_feature_maps_request() -> tuple[bool, int | np.ndarray | None]:
+    """(whether another page sent a request, its target as `open_feature_maps_button` takes it), once."""
     if FEATURE_MAPS_REQUEST not in st.session_state:
         return False, None
     return True, st.session_state.pop(FEATURE_MAPS_REQUEST)
