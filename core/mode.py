@@ -30,6 +30,7 @@ class SharedAction(StrEnum):
     CHANGING_DEFAULT = "Changing the default model"
     DELETING_RUN = "Deleting a run"
     SAVING_RUN = "Saving a run"
+    MEASURING_ROBUSTNESS = "Measuring a run's robustness"  # its curves are stored with the run
 
 
 class DemoModeRefusal(PermissionError):

@@ -1,12 +1,16 @@
 """Robustness measurements in the background: one thread per run at most, its progress read by any viewer.
 
 The measurement itself is one call (`core.robustness.measure_run` by default, injected so tests use a
-fake and a concurrency cap can wrap it); this registry only starts it and remembers how far it got.
+fake); this registry starts it, waits its turn in the server's heavy-work line (`core.limits.WorkSlots`)
+when it is given one, and remembers how far it got. A demo server refuses to start one: the curves are
+stored with the run, which every viewer shares.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+from core.limits import WorkSlots
+from core.mode import Mode, SharedAction, refuse_in_demo
 from core.robustness import ProgressCallback, RobustnessResult, measure_run
 
 logger = logging.getLogger(__name__)
@@ -23,23 +29,32 @@ Measure = Callable[[Path, np.ndarray, np.ndarray, ProgressCallback], RobustnessR
 
 @dataclass(frozen=True)
 class MeasurementStatus:
-    """Where one run's measurement stands: the share done, and the error's message if it failed."""
+    """Where one run's measurement stands: the share done, its place in the heavy-work line while it waits
+    (1-based; None once it runs), and the error's message if it failed."""
 
     running: bool
     share_done: float
     error: str | None = None
+    place_in_line: int | None = None
 
 
 class RobustnessJobs:
     """The server's robustness measurements, keyed by run id."""
 
-    def __init__(self, measure: Measure = measure_run) -> None:
+    def __init__(self, measure: Measure = measure_run, slots: WorkSlots | None = None, mode: Mode = Mode.NORMAL) -> None:
         self._measure = measure
+        self._slots = slots
+        self._mode = mode
         self._lock = threading.Lock()
         self._statuses: dict[str, MeasurementStatus] = {}
 
     def start(self, run_id: str, run_folder: Path, images: np.ndarray, labels: np.ndarray) -> bool:
-        """Starts measuring a run on a daemon thread; False (and nothing started) if it is already being measured."""
+        """Starts measuring a run on a daemon thread; False (and nothing started) if it is already being measured.
+
+        Raises:
+            DemoModeRefusal: a demo server (the result would be stored with the shared run).
+        """
+        refuse_in_demo(self._mode, SharedAction.MEASURING_ROBUSTNESS)
         with self._lock:
             if run_id in self._statuses and self._statuses[run_id].running:
                 return False
@@ -64,9 +79,15 @@ class RobustnessJobs:
             self._statuses[run_id] = status
 
     def _run(self, run_id: str, run_folder: Path, images: np.ndarray, labels: np.ndarray) -> None:
-        logger.info("measuring the robustness of run %s over %d digits", run_id, len(images))
+        def wait(place: int) -> None:
+            self._set(run_id, MeasurementStatus(running=True, share_done=0.0, place_in_line=place))
+
         try:
-            self._measure(run_folder, images, labels, lambda share: self._set(run_id, MeasurementStatus(True, share)))
+            # A background thread has no page to hold up, so it waits in line as long as it takes.
+            with self._slots.slot(wait, patience_s=math.inf) if self._slots else contextlib.nullcontext():
+                logger.info("measuring the robustness of run %s over %d digits", run_id, len(images))
+                self._set(run_id, MeasurementStatus(running=True, share_done=0.0))
+                self._measure(run_folder, images, labels, lambda share: self._set(run_id, MeasurementStatus(True, share)))
         except Exception as error:  # a background thread's failure must reach the page, not vanish
             logger.exception("measuring the robustness of run %s failed", run_id)
             self._set(run_id, MeasurementStatus(running=False, share_done=0.0, error=str(error)))

@@ -22,7 +22,7 @@ _ADMITTED_KEY = "limits_admitted_uploads"
 
 
 @st.cache_resource
-def _heavy_work_slots() -> WorkSlots:
+def heavy_work_slots() -> WorkSlots:
     """One line for the whole server, shared by every session."""
     return WorkSlots(HEAVY_WORK_SLOTS)
 
@@ -39,7 +39,7 @@ def heavy_work(what: str) -> Iterator[None]:
         notice.info(f"{what} waits for a free slot: number {place} in line behind {HEAVY_WORK_SLOTS} running now…")
 
     try:
-        with _heavy_work_slots().slot(tell, HEAVY_WORK_PATIENCE_S):
+        with heavy_work_slots().slot(tell, HEAVY_WORK_PATIENCE_S):
             notice.empty()
             yield
     except ServerBusyError as error:

@@ -77,3 +77,10 @@ def test_a_normal_server_offers_every_action(app_with_model, app_env):
     labels = [button.label for button in open_page("pages/Runs.py").button]
     assert "Make default for everyone" in labels and "Yes, delete it" in labels
     assert "Start training" in [button.label for button in open_page("pages/Train.py").button]
+
+
+def test_compare_runs_shows_stored_curves_but_measures_none(app_with_model, demo_env):
+    app = open_page("pages/Compare_runs.py")
+    assert not app.exception
+    assert not [button for button in app.button if button.label.startswith("Measure")]
+    assert refusal_message(SharedAction.MEASURING_ROBUSTNESS) in _captions(app)

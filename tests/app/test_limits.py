@@ -35,10 +35,10 @@ def test_uploads_beyond_the_rate_are_held_back_with_a_message(app_with_model, mo
 
 def test_grad_cam_out_of_patience_in_line_says_the_server_is_busy(app_with_model, monkeypatch):
     """The line's own message, while a page waits, is core.limits' `on_wait` (tests/core/test_limits.py)."""
-    from ui.limits import _heavy_work_slots
+    from ui.limits import heavy_work_slots
 
     monkeypatch.setattr("ui.limits.HEAVY_WORK_PATIENCE_S", 0.0)
-    slots, release, taken = _heavy_work_slots(), threading.Event(), threading.Barrier(3)
+    slots, release, taken = heavy_work_slots(), threading.Event(), threading.Barrier(3)
 
     def hold() -> None:
         with slots.slot(lambda place: None, patience_s=10):

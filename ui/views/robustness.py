@@ -6,11 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.mode import SharedAction
 from core.robustness import RobustnessResult, load_result
 from core.runs import RunRecord
 from ui.loaders.light import get_data
 from ui.loaders.robustness import get_robustness_jobs
 from ui.widgets.charts import robustness_curves
+from ui.widgets.demo import allowed_here
 
 POLL_S = 1.0
 
@@ -36,15 +38,20 @@ def _curves(runs: list[RunRecord], was_measuring: bool) -> None:
         status = jobs.status(run.run_id)
         if status is not None and status.running:
             still_measuring = True
-            st.progress(status.share_done, text=f"Measuring {run.run_id}: {status.share_done:.0%}")
+            if status.place_in_line is not None:
+                st.info(f"{run.run_id} waits for a heavy-work slot: number {status.place_in_line} in line.")
+            else:
+                st.progress(status.share_done, text=f"Measuring {run.run_id}: {status.share_done:.0%}")
             continue
         if status is not None and status.error:
             st.error(f"Measuring {run.run_id} failed: {status.error}")
         result = load_result(run.path)
         if result is not None:
             results[run.run_id] = result
-        elif st.button(f"Measure {run.run_id}", key=f"cmp_measure_{run.run_id}",
-                       help=f"Every perturbation over the {len(data.y_test):,} test digits, in the background"):
+        elif allowed_here(SharedAction.MEASURING_ROBUSTNESS) and st.button(
+            f"Measure {run.run_id}", key=f"cmp_measure_{run.run_id}",
+            help=f"Every perturbation over the {len(data.y_test):,} test digits, in the background",
+        ):
             jobs.start(run.run_id, run.path, data.x_test, data.y_test)
             st.rerun()  # the whole page, so this section starts polling
     if was_measuring and not still_measuring:
