@@ -39,6 +39,7 @@ digits (white on black, MNIST's format) into the ten classes 0-9. Trained with D
 MNIST ({run.data_source}); {config.validation_split:.0%} of the training images held out for validation;
 training-set size: {config.train_size or "all"}. Augmentation: {"on" if config.augment else "off"}.
 Pen-drawn template digits (European styles): {"added" if config.template_digits else "none"}.
+Drawn shapes and scribbles taught "not a digit": {config.non_digits}.
 
 ## Training configuration
 | setting | value |

@@ -22,6 +22,7 @@ class Recipe:
     epochs: int
     augment: bool
     schedule: str  # "constant" or "one-cycle"
+    non_digits: str = "none"  # one of core.config.NON_DIGIT_METHODS
 
 
 RECIPES: dict[str, Recipe] = {

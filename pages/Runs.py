@@ -32,6 +32,7 @@ table = pd.DataFrame(
         "optimizer": [f"{run.config.optimizer} {run.config.learning_rate:g} ({run.config.schedule})" for run in runs],
         "augment": [run.config.augment for run in runs],
         "template digits": [run.config.template_digits for run in runs],
+        "not a digit": [run.config.non_digits for run in runs],
         "created (UTC)": [run.created_at[:16].replace("T", " ") for run in runs],
     }
 )

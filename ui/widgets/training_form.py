@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.config import NON_DIGIT_METHODS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name != "validation_split")
@@ -64,6 +64,13 @@ def recipe_form(max_train_size: int) -> None:
             key="train_template_digits",
             help="11% more training digits drawn from stroke templates: flagged 1s, crossed 7s, open 4s, curled 9s. "
             "Reads European handwriting better; see the README's Real handwriting section for what it costs.",
+        )
+        right.selectbox(
+            "Learn \"not a digit\" from drawn shapes and scribbles",
+            NON_DIGIT_METHODS,
+            key="train_non_digits",
+            help="An eleventh class answers \"not a digit\" outright; outlier exposure only lowers the confidence, "
+            "so such marks get \"not sure\". See the README's Not a digit section.",
         )
     _remember_form()
 
