@@ -29,7 +29,7 @@ from bench.handwriting import PenDigit, parse_pendigits, parse_semeion, rasteris
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
 from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, not_sure_floor_for
-from core.uncertainty import is_doubted
+from core.uncertainty import NOT_A_DIGIT, is_doubted
 
 if TYPE_CHECKING:
     import keras
@@ -173,7 +173,8 @@ def top_confusions(labels: np.ndarray, predictions: np.ndarray, count: int = TOP
 
 def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray, *, count: int = 40,
                  columns: int = 10, zoom: int = 3) -> np.ndarray:
-    """Tiles the model inputs of the first `count` mistakes, round-robin over true classes, captioned "true>pred".
+    """Tiles the model inputs of the first `count` mistakes, round-robin over true classes, captioned "true>pred"
+    ("-" where no ink was found, "nd" for "not a digit").
 
     Returns:
         `(rows * (28 * zoom + 14), columns * 28 * zoom)` uint8 grey; an empty `(0, width)` image if none failed.
@@ -193,7 +194,7 @@ def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray
         tile = cv2.resize((inputs[index] * 255).astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST)
         grid[top : top + side, left : left + side] = tile
         cv2.rectangle(grid, (left, top), (left + side - 1, top + side - 1), 90, 1)  # tiles stay apart
-        predicted = "-" if predictions[index] == NO_PREDICTION else str(predictions[index])
+        predicted = {NO_PREDICTION: "-", NOT_A_DIGIT: "nd"}.get(int(predictions[index]), str(predictions[index]))
         cv2.putText(grid, f"{labels[index]}>{predicted}", (left + 4, top + side + 11),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.4, 255, 1, cv2.LINE_AA)
     return grid
@@ -299,9 +300,13 @@ def markdown_table(results: Sequence[SetResult]) -> str:
     return "\n".join(lines)
 
 
+def _answer_name(prediction: int) -> str:
+    return "not a digit" if prediction == NOT_A_DIGIT else str(prediction)
+
+
 def _class_lines(title: str, summary: dict) -> list[str]:
     per_class = " ".join(f"{label}:{accuracy:.0%}" for label, accuracy in summary["per_class_accuracy"].items())
-    confusions = ", ".join(f"{c['true']}→{c['predicted']} ×{c['count']}" for c in summary["top_confusions"])
+    confusions = ", ".join(f"{c['true']}→{_answer_name(c['predicted'])} ×{c['count']}" for c in summary["top_confusions"])
     return [f"{title} per-class accuracy: {per_class}", f"{title} top confusions: {confusions or 'none'}"]
 
 
