@@ -39,6 +39,7 @@ from core.pen_strokes import draw_canvas
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
 from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, not_sure_floor_for
 from core.uji import UjiDigit, measuring_digits
+from core.uncertainty import NOT_A_DIGIT, is_doubted
 
 if TYPE_CHECKING:
     import keras
@@ -182,7 +183,8 @@ def top_confusions(labels: np.ndarray, predictions: np.ndarray, count: int = TOP
 
 def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray, *, count: int = 40,
                  columns: int = 10, zoom: int = 3) -> np.ndarray:
-    """Tiles the model inputs of the first `count` mistakes, round-robin over true classes, captioned "true>pred".
+    """Tiles the model inputs of the first `count` mistakes, round-robin over true classes, captioned "true>pred"
+    ("-" where no ink was found, "nd" for "not a digit").
 
     Returns:
         `(rows * (28 * zoom + 14), columns * 28 * zoom)` uint8 grey; an empty `(0, width)` image if none failed.
@@ -202,7 +204,7 @@ def failure_grid(inputs: np.ndarray, labels: np.ndarray, predictions: np.ndarray
         tile = cv2.resize((inputs[index] * 255).astype(np.uint8), (side, side), interpolation=cv2.INTER_NEAREST)
         grid[top : top + side, left : left + side] = tile
         cv2.rectangle(grid, (left, top), (left + side - 1, top + side - 1), 90, 1)  # tiles stay apart
-        predicted = "-" if predictions[index] == NO_PREDICTION else str(predictions[index])
+        predicted = {NO_PREDICTION: "-", NOT_A_DIGIT: "nd"}.get(int(predictions[index]), str(predictions[index]))
         cv2.putText(grid, f"{labels[index]}>{predicted}", (left + 4, top + side + 11),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.4, 255, 1, cv2.LINE_AA)
     return grid
@@ -349,35 +351,42 @@ def markdown_table(results: Sequence[SetResult]) -> str:
     return "\n".join(lines)
 
 
+def _answer_name(prediction: int) -> str:
+    return "not a digit" if prediction == NOT_A_DIGIT else str(prediction)
+
+
 def _class_lines(title: str, summary: dict) -> list[str]:
     per_class = " ".join(f"{label}:{accuracy:.0%}" for label, accuracy in summary["per_class_accuracy"].items())
-    confusions = ", ".join(f"{c['true']}→{c['predicted']} ×{c['count']}" for c in summary["top_confusions"])
+    confusions = ", ".join(f"{c['true']}→{_answer_name(c['predicted'])} ×{c['count']}" for c in summary["top_confusions"])
     return [f"{title} per-class accuracy: {per_class}", f"{title} top confusions: {confusions or 'none'}"]
 
 
-NON_DIGITS = "non-digits (letters, shapes, scribbles)"
+NON_DIGITS = "non-digits (stroke-font letters and symbols)"
 TRADE_OFF_FLOORS = (0.5, 0.8, 0.9, 0.95)
 """Floors around the fitted one: what flagging fewer or more non-digits would do to real digits' "?" rate."""
 
 
-def confidences(model: keras.Model, report: BenchmarkReport) -> dict[str, np.ndarray]:
-    """The model's confidence in its answer for every input of the real sets and of the non-digits."""
+def answers(model: keras.Model, report: BenchmarkReport) -> dict[str, np.ndarray]:
+    """The model's (n, classes) probabilities for every input of the real sets and of the non-digits.
+
+    The non-digits are `core.font_marks`, which no model trains on (they learn from `core.drawn_marks`).
+    """
+    from core.font_marks import font_mark_inputs
     from core.inference import predict_probabilities
-    from core.non_digits import non_digit_inputs
 
     sets = {
         name: inputs for name, (inputs, _, _) in zip(FAILURE_SETS, report.failures)
     }
-    sets[NON_DIGITS] = non_digit_inputs()
-    return {name: predict_probabilities(model, inputs).max(axis=1) for name, inputs in sets.items()}
+    sets[NON_DIGITS] = font_mark_inputs()
+    return {name: predict_probabilities(model, inputs) for name, inputs in sets.items()}
 
 
-def not_sure_rates(confidence: dict[str, np.ndarray], not_sure_floor: float) -> dict[str, float]:
-    """Share of each set the app would answer "?" for (confidence under `not_sure_floor`).
+def doubt_rates(probabilities: dict[str, np.ndarray], not_sure_floor: float) -> dict[str, float]:
+    """Share of each set the app would answer "?" (not sure) or "-" (not a digit) for.
 
-    For real digits lower is better; for the non-digits (letters, shapes, scribbles) higher is.
+    For real digits lower is better; for the non-digits (letters, symbols) higher is.
     """
-    return {name: float(np.mean(values < not_sure_floor)) for name, values in confidence.items()}
+    return {name: float(np.mean(is_doubted(values, not_sure_floor))) for name, values in probabilities.items()}
 
 
 def project_relative(path: Path) -> str:
@@ -425,14 +434,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(_class_lines("semeion photo", report.semeion_photo)))
     print("\n".join(_class_lines("uji canvas", report.uji_canvas)))
     not_sure_floor = not_sure_floor_for(model_path)
-    confidence = confidences(model, report)
-    rates_at_run_floor = not_sure_rates(confidence, not_sure_floor)
+    probabilities = answers(model, report)
+    rates_at_run_floor = doubt_rates(probabilities, not_sure_floor)
     for floor, rates in (
         (not_sure_floor, rates_at_run_floor),
-        *((floor, not_sure_rates(confidence, floor)) for floor in TRADE_OFF_FLOORS),
+        *((floor, doubt_rates(probabilities, floor)) for floor in TRADE_OFF_FLOORS),
     ):
         label = "the run's floor" if floor == not_sure_floor else "a floor of"
-        print(f"answered '?' with {label} {floor:.3f}: " + ", ".join(f"{name} {rate:.2%}" for name, rate in rates.items()))
+        print(f"answered '?' or '-' with {label} {floor:.3f}: " + ", ".join(f"{name} {rate:.2%}" for name, rate in rates.items()))
     print(f"({elapsed:.0f} s)", file=sys.stderr)
 
     if args.failures is not None:

@@ -15,14 +15,15 @@ from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.recipes import get_recipe
 
 CLASSIFIER_LAYER = "probabilities"
-"""The final Dense softmax layer of every architecture: Grad-CAM and the embedding start from it."""
+"""The final Dense softmax layer of every architecture: Grad-CAM and the embedding start from it.
+It has one output per digit, and an eleventh for "not a digit" when trained for it (`classes=11`)."""
 
 
 def _inputs() -> keras.KerasTensor:
     return keras.Input(shape=(IMAGE_SIDE, IMAGE_SIDE, 1), name="image")
 
 
-def build_seed() -> keras.Model:
+def build_seed(classes: int = NUM_CLASSES) -> keras.Model:
     """The original project's CNN, layer for layer."""
     inputs = _inputs()
     x = layers.Conv2D(32, 3, activation="relu", name="conv1")(inputs)  # (26, 26, 32)
@@ -32,7 +33,7 @@ def build_seed() -> keras.Model:
     x = layers.Flatten(name="flatten")(x)  # (9216,)
     x = layers.Dense(256, activation="relu", name="dense")(x)
     x = layers.Dropout(0.5, name="dropout2")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name=CLASSIFIER_LAYER)(x)
+    outputs = layers.Dense(classes, activation="softmax", name=CLASSIFIER_LAYER)(x)
     return keras.Model(inputs, outputs, name="seed")
 
 
@@ -46,7 +47,7 @@ def _conv_block(
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def build_fast() -> keras.Model:
+def build_fast(classes: int = NUM_CLASSES) -> keras.Model:
     """A small batch-normalised CNN: a tenth of seed's multiply-adds, higher accuracy sooner.
 
     The first convolution strides by 2 instead of being followed by a pooling layer: the same
@@ -58,11 +59,11 @@ def build_fast() -> keras.Model:
     x = layers.MaxPooling2D(2, name="pool2")(x)  # (7, 7, 32)
     x = _conv_block(x, 64, 3, "conv3")  # (7, 7, 64)
     x = layers.Flatten(name="flatten")(x)  # (3136,)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name=CLASSIFIER_LAYER)(x)
+    outputs = layers.Dense(classes, activation="softmax", name=CLASSIFIER_LAYER)(x)
     return keras.Model(inputs, outputs, name="fast")
 
 
-def build_best() -> keras.Model:
+def build_best(classes: int = NUM_CLASSES) -> keras.Model:
     """A wider three-stage CNN with a dense head and dropout, meant to be trained with augmentation."""
     inputs = _inputs()
     x = _conv_block(inputs, 32, 5, "conv1")  # (28, 28, 32)
@@ -76,18 +77,18 @@ def build_best() -> keras.Model:
     x = layers.BatchNormalization(momentum=0.9, name="dense_bn")(x)
     x = layers.Activation("relu", name="dense_relu")(x)
     x = layers.Dropout(0.4, name="dropout")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name=CLASSIFIER_LAYER)(x)
+    outputs = layers.Dense(classes, activation="softmax", name=CLASSIFIER_LAYER)(x)
     return keras.Model(inputs, outputs, name="best")
 
 
-BUILDERS: dict[str, Callable[[], keras.Model]] = {"fast": build_fast, "best": build_best, "seed": build_seed}
+BUILDERS: dict[str, Callable[[int], keras.Model]] = {"fast": build_fast, "best": build_best, "seed": build_seed}
 
 
-def build_model(name: str) -> keras.Model:
-    """A freshly initialised model of the named architecture.
+def build_model(name: str, classes: int = NUM_CLASSES) -> keras.Model:
+    """A freshly initialised model of the named architecture, with `classes` outputs.
 
     Raises:
         ValueError: the name is not one of `core.recipes.RECIPES`.
     """
     get_recipe(name)  # an unknown name gets the message that lists the known ones
-    return BUILDERS[name]()
+    return BUILDERS[name](classes)

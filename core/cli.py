@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from core.config import NON_DIGIT_METHODS
 from core.logging_setup import LOG_LEVEL_ENV_VAR, configure_logging
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     uji.add_argument("--uji-digits", dest="uji_digits", action="store_true", default=None,
                      help="also train on UJI writers 1-40's European pen digits (default: the recipe's)")
     uji.add_argument("--no-uji-digits", dest="uji_digits", action="store_false", help="MNIST digits only")
+    train.add_argument("--non-digits", choices=NON_DIGIT_METHODS,
+                       help='how to learn "not a digit" from drawn marks (default: the recipe\'s)')
     train.add_argument("--runs-dir", type=Path, help="where runs are saved (default: $DIGIT_LAB_RUNS or runs/)")
     train.add_argument("--sample", action="store_true", help="train on the bundled 6,000-image sample (offline demos)")
     # The default rule (core.default_model): without either flag, the run becomes the default only if it
@@ -107,6 +110,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             augment=args.augment,
             template_digits=args.template_digits,
             uji_digits=args.uji_digits,
+            non_digits=args.non_digits,
             seed=args.seed,
         )
     except ValueError as error:
@@ -223,13 +227,13 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_FAILURE
         # One model call for every digit of every image: the per-call overhead dominates small batches.
         batch = np.stack([digit.preprocessed.model_input for _, _, digits in inputs for digit in digits])  # (n, 28, 28)
-        probabilities = predict(batch)  # (n, 10)
+        probabilities = predict(batch)  # (n, classes)
         start = 0
         for path, image, digits in inputs:
-            rows = probabilities[start : start + len(digits)]  # (this image's digits, 10)
+            rows = probabilities[start : start + len(digits)]  # (this image's digits, classes)
             start += len(digits)
             reading = read_either_way_up(image, digits, rows, predict, not_sure_floor)  # a page may lie sideways
-            # "?" where unsure; a number is only as certain as its least certain digit.
+            # "?" where unsure, "-" where no digit; a number is only as certain as its least certain mark.
             lowest = float(reading.probabilities.max(axis=1).min())
             print(f"{path}\t{reading.text}\t{lowest:.4f}", file=out, flush=True)
     return EXIT_FAILURE if failed else EXIT_OK

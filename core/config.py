@@ -11,6 +11,12 @@ from core.recipes import DEFAULT_ARCHITECTURE, get_recipe
 
 OPTIMIZERS = ("adam", "adadelta", "sgd", "rmsprop")
 SCHEDULES = ("constant", "one-cycle")
+# How a model learns "not a digit" (core.non_digit_training): not at all, as an eleventh output, or
+# by outlier exposure (a uniform target over the ten digits).
+NO_NON_DIGITS = "none"
+ELEVENTH_CLASS = "eleventh class"
+OUTLIER_EXPOSURE = "outlier exposure"
+NON_DIGIT_METHODS = (NO_NON_DIGITS, ELEVENTH_CLASS, OUTLIER_EXPOSURE)
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 8192
 
@@ -30,6 +36,7 @@ class TrainingConfig:
     augment: bool = False
     template_digits: bool = False  # add pen-drawn digits in styles MNIST lacks (core.template_digits)
     uji_digits: bool = False  # add UJI writers 1-40's pen digits, drawn anew each epoch (core.uji)
+    non_digits: str = NO_NON_DIGITS  # how to learn "not a digit" from drawn marks (core.non_digit_training)
     seed: int = 0
 
     @classmethod
@@ -49,6 +56,7 @@ class TrainingConfig:
             schedule=recipe.schedule,
             augment=recipe.augment,
             uji_digits=recipe.uji_digits,
+            non_digits=recipe.non_digits,
         )
         values.update({key: value for key, value in overrides.items() if value is not None})
         config = cls(**values)
@@ -72,6 +80,8 @@ class TrainingConfig:
             raise ValueError(f"Optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}.")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"Schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}.")
+        if self.non_digits not in NON_DIGIT_METHODS:
+            raise ValueError(f"Non-digits must be one of {', '.join(NON_DIGIT_METHODS)}, not {self.non_digits!r}.")
         if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10):
             raise ValueError(f"Learning rate must be above 0 and at most 10, not {self.learning_rate!r}.")
         if self.train_size is not None and (not isinstance(self.train_size, int) or self.train_size < 20):

@@ -41,7 +41,8 @@ def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
         images: (n, 28, 28) uint8, or float in [0, 1].
 
     Returns:
-        (n, 10) float32 probabilities, rows summing to 1.
+        (n, classes) float32 probabilities, rows summing to 1: ten digits, and "not a digit" for
+        models trained with it (`core.non_digit_training`).
     """
     import keras  # here, not at the top: `core.numpy_model` uses this module without TensorFlow
 

@@ -127,7 +127,7 @@ class NumpyModel:
         self.layers = layers
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) uint8 or float in [0, 1] -> (n, 10) float32 probabilities."""
+        """(n, 28, 28) uint8 or float in [0, 1] -> (n, classes) float32 probabilities (10, or 11 with "not a digit")."""
         x = to_model_input(images)  # (n, 28, 28, 1) float32
         for layer in self.layers:
             x = _FORWARD[layer.kind](x, layer)
@@ -197,7 +197,7 @@ def load_predictor(path: Path) -> Callable[[np.ndarray], np.ndarray]:
         path: a `.keras` file.
 
     Returns:
-        A function from (n, 28, 28) digits (uint8, or float in [0, 1]) to (n, 10) float32 probabilities.
+        A function from (n, 28, 28) digits (uint8, or float in [0, 1]) to (n, classes) float32 probabilities.
 
     Raises:
         ValueError: the file is missing or cannot be loaded either way.

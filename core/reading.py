@@ -20,7 +20,7 @@ from core.uncertainty import judge
 logger = logging.getLogger(__name__)
 
 Predictor = Callable[[np.ndarray], np.ndarray]
-"""A model: `(n, 28, 28)` digits in, `(n, 10)` probabilities out."""
+"""A model: `(n, 28, 28)` digits in, `(n, classes)` probabilities out (see `core.inference`)."""
 
 UPRIGHT_SURE = 0.99
 """A picture whose digits the model reads upright with this mean confidence or more is upright. Below
@@ -39,14 +39,15 @@ LINE_SEPARATOR = "|"
 
 
 def reading_of(digits: Sequence[SegmentedDigit], probabilities: np.ndarray, not_sure_floor: float) -> str:
-    """The digits' labels in reading order, `?` where the model is not sure, lines apart: `12345|67890`.
+    """The digits' labels in reading order, lines apart: `12345|67890`; `?` where the model is not sure,
+    `-` where it sees no digit (`12-4`).
 
     A number on one line keeps its digits together; a sheet of several lines must not run them into
     one long number, so `LINE_SEPARATOR` stands between the lines `segment_digits` found.
 
     Args:
         digits: the picture's digits, in the reading order `segment_digits` returns.
-        probabilities: `(len(digits), 10)` the model's answer for each digit.
+        probabilities: `(len(digits), classes)` the model's answer for each digit.
         not_sure_floor: the run's "not sure" floor (see `core.uncertainty.judge`).
     """
     text, line = "", None
@@ -63,7 +64,7 @@ class Reading:
     """A picture's digits, read the way up that the model reads most confidently."""
 
     digits: list[SegmentedDigit]  # boxes in the coordinates of the picture as turned
-    probabilities: np.ndarray  # (len(digits), 10)
+    probabilities: np.ndarray  # (len(digits), classes)
     turn: str  # "upright", or a key of QUARTER_TURNS
     text: str  # see `reading_of`
 
@@ -85,7 +86,7 @@ def read_either_way_up(
     Args:
         image: the picture `upright` was found in (any shape `segment_digits` takes).
         upright: `segment_digits(image)`.
-        probabilities: `(len(upright), 10)` the model's answer for them.
+        probabilities: `(len(upright), classes)` the model's answer for them.
         predict: the model, to read the turned pictures.
         not_sure_floor: the run's "not sure" floor.
     """
@@ -97,7 +98,7 @@ def read_either_way_up(
             digits = segment_digits(np.ascontiguousarray(cv2.rotate(image, rotation)))
         except NoInkError:
             continue
-        rows = predict(np.stack([digit.preprocessed.model_input for digit in digits]))  # (n, 10)
+        rows = predict(np.stack([digit.preprocessed.model_input for digit in digits]))  # (n, classes)
         candidate = Reading(digits, rows, turn, reading_of(digits, rows, not_sure_floor))
         if candidate.confidence > best.confidence:
             best = candidate

@@ -23,6 +23,7 @@ class Recipe:
     augment: bool
     schedule: str  # "constant" or "one-cycle"
     uji_digits: bool = False  # also train on UJI writers 1-40's pen digits (core.uji)
+    non_digits: str = "none"  # one of core.config.NON_DIGIT_METHODS
 
 
 RECIPES: dict[str, Recipe] = {

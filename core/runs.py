@@ -23,7 +23,7 @@ import numpy as np
 from core.config import TrainingConfig
 from core.mode import Mode, SharedAction, refuse_in_demo
 from core.progress import EpochMetrics, RunStatus
-from core.uncertainty import DEFAULT_NOT_SURE_FLOOR
+from core.uncertainty import DEFAULT_NOT_SURE_FLOOR, digit_probabilities
 
 if TYPE_CHECKING:
     import keras
@@ -261,9 +261,13 @@ class RunStore:
         return [EpochMetrics.from_dict(item) for item in _read_json(self.get(run_id).path / HISTORY_FILE)]
 
     def test_probabilities(self, run_id: str) -> np.ndarray:
-        """The stored (n_test, 10) float32 test-set probabilities of a run."""
+        """A run's (n_test, 10) float32 test-set probabilities over the digits (`digit_probabilities`).
+
+        The analysis pages (confusion, calibration, misclassified) are about digits, so an
+        eleven-output run's stored "not a digit" column is left out here.
+        """
         with np.load(self.get(run_id).path / PREDICTIONS_FILE) as stored:
-            return stored["probabilities"].astype(np.float32)
+            return digit_probabilities(stored["probabilities"].astype(np.float32))
 
     def realworld_accuracy(self, run_id: str) -> dict[str, float]:
         """Accuracy on real handwriting by set name, if the run was measured (empty otherwise)."""

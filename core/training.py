@@ -19,14 +19,15 @@ import tensorflow as tf
 from core.architectures import build_model
 from core.augmentation import build_augmenter, distorted_copies
 from core.calibration import fit_temperature
-from core.config import TrainingConfig
+from core.config import ELEVENTH_CLASS, OUTLIER_EXPOSURE, TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.non_digit_training import output_classes, with_non_digits
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.template_digits import with_template_digits
 from core.uji import UjiEpochs
-from core.uncertainty import fit_not_sure_floor
+from core.uncertainty import NOT_A_DIGIT, digit_probabilities, fit_not_sure_floor
 
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
 # batches; a running mean this high means the weights blew up, even when batch norm keeps it finite.
@@ -45,7 +46,7 @@ class TrainingResult:
     model: keras.Model
     config: TrainingConfig
     history: tuple[EpochMetrics, ...]
-    test_probabilities: np.ndarray  # (n_test, 10) float32
+    test_probabilities: np.ndarray  # (n_test, classes) float32: 10, or 11 with "not a digit"
     test_accuracy: float
     duration_s: float
     status: RunStatus
@@ -72,6 +73,18 @@ def split_training_data(data: MnistData, config: TrainingConfig) -> DataSplit:
     validation_count = max(1, round(len(order) * config.validation_split))
     validation, train = order[:validation_count], order[validation_count:]
     return DataSplit(data.x_train[train], data.y_train[train], data.x_train[validation], data.y_train[validation])
+
+
+# --- "not a digit" (core.non_digit_training): the targets its labels train towards
+def _targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
+    """(b, classes) targets; a `NOT_A_DIGIT` label is its own class, or uniform over the digits."""
+    if non_digits == ELEVENTH_CLASS:
+        return tf.one_hot(labels, NUM_CLASSES + 1)
+    targets = tf.one_hot(labels, NUM_CLASSES)  # a NOT_A_DIGIT label is all zeros here
+    if non_digits == OUTLIER_EXPOSURE:
+        targets += tf.cast(labels == NOT_A_DIGIT, tf.float32)[:, tf.newaxis] / NUM_CLASSES
+    return targets
+# --- end "not a digit"
 
 
 def _uji_dataset(uji: UjiEpochs) -> tf.data.Dataset:
@@ -108,7 +121,7 @@ def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, tra
         x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0  # (b, 28, 28, 1) float32 in [0, 1]
         if augmenter is not None:
             x = augmenter(x, batch_index)
-        return x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES), *weights
+        return x, _targets(tf.cast(y, tf.int32), config.non_digits), *weights
 
     # enumerate() numbers the batches so the stateless pen-width draw differs from batch to batch.
     return dataset.enumerate().map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
@@ -260,9 +273,10 @@ def train(
     x_train, y_train = split.x_train, split.y_train
     if config.template_digits:
         x_train, y_train = with_template_digits(x_train, y_train, config.seed)
+    x_train, y_train = with_non_digits(x_train, y_train, config.non_digits, config.seed)
     uji = UjiEpochs(len(split.x_train), config.seed) if config.uji_digits else None
     keras.utils.set_random_seed(config.seed)
-    model = build_model(config.architecture)
+    model = build_model(config.architecture, output_classes(config.non_digits))
     steps_per_epoch = math.ceil((len(x_train) + (0 if uji is None else len(uji))) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
@@ -281,9 +295,9 @@ def train(
     if steps_per_epoch * len(progress.history) < SETTLED_STEPS and not progress.diverged:
         settle_batch_norm(model, split.x_train)
     duration = progress.elapsed()
-    validation_probabilities = predict_probabilities(model, split.x_validation)  # (v, 10)
+    validation_probabilities = predict_probabilities(model, split.x_validation)  # (v, classes)
     distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)
-    test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, 10)
+    test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, classes)
     test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
     status = RunStatus.DIVERGED if progress.diverged else RunStatus.STOPPED if progress.stopped else RunStatus.COMPLETED
     return TrainingResult(
@@ -296,5 +310,6 @@ def train(
         status=status,
         data_source=data.source,
         not_sure_floor=fit_not_sure_floor(predict_probabilities(model, distorted_validation)),
-        temperature=fit_temperature(validation_probabilities, split.y_validation),
+        # Fitted over the digits alone: the analysis pages that apply it see digits only (core.runs).
+        temperature=fit_temperature(digit_probabilities(validation_probabilities), split.y_validation),
     )

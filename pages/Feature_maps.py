@@ -6,6 +6,7 @@ import streamlit as st
 from core.evaluation import misclassified_indices
 from core.inference import predict_probabilities
 from core.inspection import feature_maps, tile_channels
+from core.uncertainty import NOT_A_DIGIT_ANSWER, is_not_a_digit, likeliest_digit
 from ui.entrypoint import require_entrypoint
 from ui.loaders.explainers import get_feature_extractor
 from ui.loaders.light import get_data
@@ -58,13 +59,14 @@ else:
         st.stop()
     caption = "the version bent on What if"
 
-probabilities = predict_probabilities(get_model(run.run_id), image[np.newaxis])[0]  # (10,)
+probabilities = predict_probabilities(get_model(run.run_id), image[np.newaxis])[0]  # (classes,)
 left, right = st.columns([1, 3])
 left.image(image, width=140, caption=caption, clamp=True)
-left.metric("Prediction", int(probabilities.argmax()))
+not_a_digit = bool(is_not_a_digit(probabilities[np.newaxis])[0])
+left.metric("Prediction", NOT_A_DIGIT_ANSWER if not_a_digit else likeliest_digit(probabilities))
 right.plotly_chart(probability_bars(probabilities), key="fm_bars")
 
-explanation_panel(run.run_id, image, int(probabilities.argmax()))
+explanation_panel(run.run_id, image, likeliest_digit(probabilities))
 
 for feature_map in feature_maps(get_feature_extractor(run.run_id), image):
     height, width, channels = feature_map.shape

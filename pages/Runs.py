@@ -38,6 +38,7 @@ table = pd.DataFrame(
         "augment": [run.config.augment for run in runs],
         "template digits": [run.config.template_digits for run in runs],
         "UJI digits": [run.config.uji_digits for run in runs],
+        "not a digit": [run.config.non_digits for run in runs],
         "created (UTC)": [run.created_at[:16].replace("T", " ") for run in runs],
     }
 )

@@ -62,6 +62,13 @@ def test_model_takes_28x28x1_images_and_outputs_10_classes(models, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_an_eleventh_output_for_not_a_digit_is_built_on_request(name):
+    model = build_model(name, classes=11)
+    assert tuple(model.output.shape) == (None, 11)
+    assert model.get_layer(CLASSIFIER_LAYER).get_config()["units"] == 11
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_output_is_a_softmax_distribution(models, name):
     model = models[name]
     assert model.get_layer(CLASSIFIER_LAYER).get_config()["activation"] == "softmax"

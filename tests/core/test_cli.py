@@ -257,6 +257,19 @@ def test_predict_prints_each_text_line_apart(tmp_path):
     assert completed.stdout.split("\t")[:2] == [str(two_lines), "11|1"]
 
 
+def test_predict_prints_a_dash_for_each_mark_that_is_not_a_digit(images, tmp_path):
+    from core.architectures import build_model
+    from tests.not_a_digit_model import always_not_a_digit
+
+    model_path = tmp_path / "not_a_digit.keras"
+    always_not_a_digit(build_model("fast", classes=11)).save(model_path)
+    completed = run_cli("predict", "--model", model_path, images["png"], runs_dir=tmp_path / "runs")
+    assert completed.returncode == EXIT_OK, completed.stderr
+    path, digits, confidence = completed.stdout.strip().split("\t")
+    assert (path, digits) == (str(images["png"]), "-")
+    assert float(confidence) > 0.99  # sure it is no digit
+
+
 def test_predict_with_a_missing_model_file(images, tmp_path):
     completed = run_cli("predict", "--model", tmp_path / "nothing.keras", images["png"], runs_dir=tmp_path / "runs")
     assert completed.returncode == EXIT_FAILURE

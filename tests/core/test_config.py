@@ -119,6 +119,8 @@ INVALID_VALUES = [
     ("validation_split", 0.9, "Validation split"),
     ("validation_split", -0.1, "Validation split"),
     ("validation_split", math.nan, "Validation split"),
+    ("non_digits", "eleventh", "Non-digits"),
+    ("non_digits", "", "Non-digits"),
 ]
 
 

@@ -50,6 +50,17 @@ def test_every_architecture_matches_keras(architecture, tmp_path, sample_data):
     np.testing.assert_allclose(load_numpy_model(path).probabilities(images), expected, atol=2e-5)
 
 
+def test_an_eleven_output_model_matches_keras(tmp_path, sample_data):
+    keras.utils.set_random_seed(0)
+    model = _randomised(build_model("fast", classes=11), seed=1)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    images = sample_data.x_test[:16]
+    actual = load_numpy_model(path).probabilities(images)
+    assert actual.shape == (16, 11)
+    np.testing.assert_allclose(actual, predict_probabilities(load_model(path), images), atol=2e-5)
+
+
 def test_the_shipped_model_matches_keras(sample_data):
     path = SHIPPED_RUN_DIR / "model.keras"
     images = sample_data.x_test[:200]

@@ -8,6 +8,7 @@ import pytest
 
 from core.reading import LINE_SEPARATOR, MIN_DIGITS_TO_TURN, Reading, read_either_way_up, reading_of
 from core.segmentation import segment_digits
+from core.uncertainty import NOT_A_DIGIT
 
 
 def _two_line_paper() -> np.ndarray:
@@ -43,6 +44,17 @@ def test_one_line_reads_as_one_number_and_unsure_digits_as_question_marks() -> N
     digits = segment_digits(paper)
 
     assert reading_of(digits, _certain([7, 0], unsure=(1,)), not_sure_floor=0.5) == "7?"
+
+
+def test_a_mark_that_is_not_a_digit_reads_as_a_dash() -> None:
+    paper = np.full((200, 560), 255, np.uint8)
+    for x in (60, 180, 300, 420):  # four bars on one line, the third taken for a letter
+        cv2.line(paper, (x, 40), (x - 2, 160), 20, 14)
+    digits = segment_digits(paper)
+    probabilities = np.zeros((4, 11), np.float32)  # an eleven-output model's answers
+    probabilities[np.arange(4), [1, 2, NOT_A_DIGIT, 4]] = 1.0
+
+    assert reading_of(digits, probabilities, not_sure_floor=0.5) == "12-4"
 
 
 @pytest.fixture(scope="module")

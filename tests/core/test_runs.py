@@ -45,7 +45,7 @@ from core.runs import (
     default_runs_dir,
 )
 from core.training import TrainingResult
-from core.uncertainty import DEFAULT_NOT_SURE_FLOOR
+from core.uncertainty import DEFAULT_NOT_SURE_FLOOR, digit_probabilities
 
 
 def make_history(epochs: int, *, last_complete: bool = True) -> tuple[EpochMetrics, ...]:
@@ -70,15 +70,16 @@ def make_result(
     epochs: int = 2,
     seed: int = 0,
     history: tuple[EpochMetrics, ...] | None = None,
+    classes: int = 10,
 ) -> TrainingResult:
     """A TrainingResult with an untrained model and made-up scores: everything save() needs."""
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     return TrainingResult(
-        model=build_model(architecture),
+        model=build_model(architecture, classes),
         config=TrainingConfig.for_architecture(architecture, epochs=epochs, seed=seed),
         history=history if history is not None else make_history(epochs),
-        test_probabilities=rng.dirichlet(np.ones(10), size=50).astype(np.float32),  # (50, 10)
+        test_probabilities=rng.dirichlet(np.ones(classes), size=50).astype(np.float32),  # (50, classes)
         test_accuracy=0.4242,
         duration_s=12.5,
         status=status,
@@ -414,6 +415,15 @@ def test_delete_refuses_unknown_ids_and_path_tricks(store, runs_dir, run_id):
 
 
 # ----------------------------------------------------------------------------- the model file
+
+
+def test_an_eleven_output_run_gives_the_analysis_pages_digits_only(store):
+    result = make_result(classes=11)
+    record = store.save(result)
+    stored = store.test_probabilities(record.run_id)
+    assert stored.shape == (50, 10)  # confusion, calibration and misclassified are about the ten digits
+    np.testing.assert_allclose(stored, digit_probabilities(result.test_probabilities), rtol=1e-6)
+    assert store.load_model(record.run_id).output_shape == (None, 11)
 
 
 def test_saved_model_carries_no_optimizer_state(store, tmp_path):

@@ -17,6 +17,7 @@ from core.augmentation import distorted_copies
 from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
+from core.drawn_marks import drawn_mark_images
 from core.inference import predict_probabilities
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
@@ -32,7 +33,7 @@ from core.training import (
     train,
 )
 from core.uji import UjiEpochs, training_digits
-from core.uncertainty import fit_not_sure_floor
+from core.uncertainty import fit_not_sure_floor, is_not_a_digit
 
 # Batch 64, not fast's recipe of 256: batch norm's moving statistics need a few dozen steps to settle,
 # and 2,000 images at 256 give only 16 steps (test accuracy then stays near chance).
@@ -195,6 +196,22 @@ def test_uji_digits_are_trained_on_and_counted_by_the_progress_bar(sample_data):
     assert result.status == "completed"
     assert progress[-1].batches_per_epoch == math.ceil((540 + 800) / 64) == 21
     assert progress[-1].batch == progress[-1].batches_per_epoch  # the bar ends full, never past its end
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method, outputs", [("eleventh class", 11), ("outlier exposure", 10)])
+def test_training_for_not_a_digit_learns_digits_and_marks(sample_data, method, outputs):
+    # 1,000 images: 900 digits to train on and 90 drawn marks.
+    result = train(short_config(epochs=2, train_size=1000, non_digits=method), sample_data)
+    assert result.model.output_shape == (None, outputs)
+    assert result.test_probabilities.shape == (len(sample_data.x_test), outputs)
+    assert result.test_accuracy > 0.5
+    assert 0 < result.not_sure_floor < 1
+    marks = predict_probabilities(result.model, drawn_mark_images(60, seed=123))  # marks of a seed training never drew
+    digit_confidence = result.test_probabilities[:, :10].max(axis=1).mean()
+    assert marks[:, :10].max(axis=1).mean() < digit_confidence - 0.1  # either way, no digit is sure for a mark
+    if method == "eleventh class":
+        assert is_not_a_digit(marks).mean() > 0.5
 
 
 # ----------------------------------------------------------------------------- stop

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.evaluation import confusion_matrix
 from core.runs import RunRecord
+from core.uncertainty import digit_probabilities
 from ui.loaders.light import get_data, get_store
 
 if TYPE_CHECKING:
@@ -26,7 +27,8 @@ def get_model(run_id: str) -> keras.Model:
 
 @st.cache_data(max_entries=8, show_spinner="Scoring the test set…")
 def test_probabilities(run_id: str, test_size: int) -> np.ndarray:
-    """(n_test, 10) probabilities of a run on the test set in use.
+    """(n_test, 10) probabilities of a run on the test set in use, over the digits alone (an
+    eleven-output run's "not a digit" left out, see `core.uncertainty.digit_probabilities`).
 
     The stored predictions serve when they cover this test set; a run scored on the other data
     (the shipped model on a server that only has the sample) is re-scored with its model.
@@ -36,7 +38,7 @@ def test_probabilities(run_id: str, test_size: int) -> np.ndarray:
         return stored
     from core.inference import predict_probabilities
 
-    return predict_probabilities(get_model(run_id), get_data().x_test)
+    return digit_probabilities(predict_probabilities(get_model(run_id), get_data().x_test))
 
 
 def active_probabilities(run: RunRecord) -> np.ndarray:

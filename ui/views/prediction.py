@@ -10,7 +10,7 @@ from core.preprocessing import PreprocessedDigit
 from core.reading import reading_of
 from core.runs import RunRecord
 from core.segmentation import SegmentedDigit, segment_digits
-from core.uncertainty import Verdict, judge
+from core.uncertainty import NOT_A_DIGIT_ANSWER, Verdict, judge, likeliest_digit
 from ui.loaders.light import get_predictor
 from ui.session_keys import LAST_PREDICT_INPUT
 from ui.widgets.charts import probability_bars
@@ -42,8 +42,11 @@ def _show_steps_and_bars(digit: PreprocessedDigit, probabilities: np.ndarray, ke
 
 
 def _doubt(verdict: Verdict, probabilities: np.ndarray) -> str:
+    """Why no digit is named (call only when `verdict.digit` is None)."""
+    if verdict.not_a_digit:
+        return f"Not a digit: this looks like a letter, a symbol or a doodle ({verdict.confidence:.0%} sure)."
     return (
-        f"Not sure: this may not be a digit. Most like a **{int(probabilities.argmax())}** "
+        f"Not sure: this may not be a digit. Most like a **{likeliest_digit(probabilities)}** "
         f"({verdict.confidence:.0%}) or a **{verdict.runner_up}** ({verdict.runner_up_probability:.0%})."
     )
 
@@ -56,7 +59,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     """
     digits = segment_digits(image)
     batch = np.stack([found.preprocessed.model_input for found in digits])  # (k, 28, 28) float32
-    probabilities = get_predictor(run.run_id)(batch)  # (k, 10)
+    probabilities = get_predictor(run.run_id)(batch)  # (k, classes): 10, or 11 with "not a digit"
     verdicts = [judge(row, run.not_sure_floor) for row in probabilities]
     st.session_state[LAST_PREDICT_INPUT] = digits[0].preprocessed.model_input
     answer = reading_of(digits, probabilities, run.not_sure_floor)  # lines apart, as the CLI prints them
@@ -64,14 +67,14 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     if len(digits) == 1:
         verdict, row = verdicts[0], probabilities[0]
         left, right = st.columns([1, 3])
-        left.metric("Prediction", answer)
+        left.metric("Prediction", NOT_A_DIGIT_ANSWER if verdict.not_a_digit else answer)
         left.metric("Confidence", f"{lowest:.1%}")
         if verdict.digit is None:
             left.warning(_doubt(verdict, row))
         if left.toggle("Where did it look?", key=f"{key}_grad_cam", help="Grad-CAM heat over the model's input"):
             from ui.widgets.grad_cam import grad_cam_for_any_digit  # Grad-CAM needs TensorFlow; a plain answer does not
 
-            grad_cam_for_any_digit(run.run_id, digits[0].preprocessed.model_input, int(row.argmax()), f"{key}_explained", left)
+            grad_cam_for_any_digit(run.run_id, digits[0].preprocessed.model_input, likeliest_digit(row), f"{key}_explained", left)
         open_feature_maps_button(None, key=f"{key}_open_maps", where=left)
         with right:
             _show_steps_and_bars(digits[0].preprocessed, row, key=f"{key}_bars")
@@ -79,7 +82,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     left, right = st.columns([1, 3])
     left.metric("Prediction", answer)
     left.metric("Lowest confidence", f"{lowest:.1%}")
-    left.caption(f"{len(digits)} digits found, read left to right, top line first.")
+    left.caption(f"{len(digits)} digits found, read left to right, top line first; `?` is not sure, `-` not a digit.")
     right.image(annotate(image, digits, [verdict.label for verdict in verdicts]), width=420)
     for number, (found, verdict, row) in enumerate(zip(digits, verdicts, probabilities)):
         with st.expander(f"Digit {number + 1}: {verdict.label} ({verdict.confidence:.0%})"):

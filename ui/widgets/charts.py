@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.calibration import ConfidenceHistogram, ReliabilityDiagram
+from core.mnist_format import NUM_CLASSES
 from core.progress import EpochMetrics
 
 TRAIN_COLOUR = "#1f77b4"
@@ -61,12 +62,14 @@ def learning_curves(
 
 
 def probability_bars(probabilities: np.ndarray, highlight: int | None = None) -> go.Figure:
-    """The ten class probabilities as bars, the predicted (or chosen) digit highlighted."""
+    """The class probabilities as bars (ten digits, and "not a digit" when the model has it), the
+    predicted (or chosen) class highlighted."""
     highlight = int(np.argmax(probabilities)) if highlight is None else highlight
-    colours = [VALIDATION_COLOUR if digit == highlight else TRAIN_COLOUR for digit in range(10)]
+    names = [str(digit) for digit in range(NUM_CLASSES)] + ["not a digit"] * (len(probabilities) - NUM_CLASSES)
+    colours = [VALIDATION_COLOUR if index == highlight else TRAIN_COLOUR for index in range(len(probabilities))]
     figure = go.Figure(
         go.Bar(
-            x=[str(digit) for digit in range(10)],
+            x=names,
             y=probabilities,
             marker_color=colours,
             text=[f"{p:.0%}" if p >= 0.01 else "" for p in probabilities],

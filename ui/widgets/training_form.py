@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from core.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.config import NON_DIGIT_METHODS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name != "validation_split")
@@ -70,6 +70,13 @@ def recipe_form(max_train_size: int) -> None:
             key="train_uji_digits",
             help="800 pen digits by 40 Spanish writers, drawn anew each epoch with a random pen, size, slant and "
             "position, weighted as 12% of the MNIST digits. The shipped `best` recipe uses them.",
+        )
+        right.selectbox(
+            "Learn \"not a digit\" from drawn shapes and scribbles",
+            NON_DIGIT_METHODS,
+            key="train_non_digits",
+            help="An eleventh class answers \"not a digit\" outright; outlier exposure only lowers the confidence, "
+            "so such marks get \"not sure\". See the README's Not a digit section.",
         )
     _remember_form()
 
