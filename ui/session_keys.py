@@ -4,8 +4,8 @@ Keys one page (or the one ui module that draws its widgets) uses alone stay ther
 """
 
 LAST_PREDICT_INPUT = "predict_last_input"
-"""The last digit Predict read, (28, 28) float32 as the model sees it: written by Predict, read by
-Feature maps and Insight."""
+"""The last digit Predict read (of a picture of several, the one whose feature maps were asked for),
+(28, 28) float32 as the model sees it: written by Predict, read by Feature maps and Insight."""
 
 FEATURE_MAPS_REQUEST = "feature_maps_request"
 """What another page asks Feature maps to open, once: a test-set index, or None for the last input on Predict."""

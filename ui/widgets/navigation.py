@@ -5,22 +5,29 @@ Kept apart from the Feature maps machinery so pages that only link to it never i
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ui.pages import FEATURE_MAPS
-from ui.session_keys import FEATURE_MAPS_REQUEST
+from ui.session_keys import FEATURE_MAPS_REQUEST, LAST_PREDICT_INPUT
 
 
-def open_feature_maps_button(test_index: int | None, key: str, where: DeltaGenerator | None = None) -> None:
+def open_feature_maps_button(
+    test_index: int | None, key: str, where: DeltaGenerator | None = None, digit: np.ndarray | None = None
+) -> None:
     """A button that opens Feature maps (and its Grad-CAM) on a test image, or on the last drawing.
 
     Args:
         test_index: the test image to show; None shows the last drawing or upload on Predict.
         key: the button's widget key, unique on its page.
         where: the container to draw in (default: the page's main area).
+        digit: `(28, 28)` model input that becomes Predict's last input when clicked: one digit of a
+            picture of several.
     """
     if (where or st).button("Open its feature maps and Grad-CAM", key=key):
+        if digit is not None:
+            st.session_state[LAST_PREDICT_INPUT] = digit
         st.session_state[FEATURE_MAPS_REQUEST] = test_index
         st.switch_page(FEATURE_MAPS.path)
 
