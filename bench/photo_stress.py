@@ -11,14 +11,11 @@ seed makes new ones. Scores per condition: digit level (1 - edit distance / digi
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import shlex
 import sys
 import time
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -28,7 +25,7 @@ import numpy as np
 
 from bench.dev_data import PENDIGITS_FILE, dev_data_file
 from bench.handwriting import parse_pendigits
-from bench.photos import RESULTS_DIR, digit_errors, read_picture
+from bench.photos import digit_errors, read_picture, write_report
 from bench.stress_photos import CONDITIONS, StressPhoto, stress_set
 from core.images import decode_image
 from core.preprocessing import MAX_WORKING_SIDE
@@ -138,18 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scores = [score(condition, [result for result in results if result.condition == condition]) for condition in CONDITIONS]
     print(markdown_table(scores))
 
-    stamp = datetime.now(timezone.utc)
-    out = args.json or RESULTS_DIR / f"photo-stress-{stamp:%Y%m%dT%H%M%SZ}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "command": shlex.join(["python", "-m", "bench.photo_stress", *(argv if argv is not None else sys.argv[1:])]),
-        "when": stamp.isoformat(),
-        "model": str(model_path),
-        "scores": [asdict(entry) for entry in scores],
-        "photos": [asdict(result) for result in results],
-    }
-    out.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    print(f"results: {out}", file=sys.stderr)
+    write_report("bench.photo_stress", argv, args.json, model_path, scores, results)
     return 0 if all(entry.digit_level >= TARGET for entry in scores) else 1
 
 

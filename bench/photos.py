@@ -249,11 +249,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not result.exact:
             print(f"{result.path}: read {result.reading!r}, label {result.label!r} {result.error}", file=sys.stderr)
 
+    write_report("bench.photos", argv, args.json, model_path, scores, results)
+    return 1 if any(result.error for result in results) else 0
+
+
+def write_report(
+    module: str, argv: Sequence[str] | None, out: Path | None, model_path: Path, scores: Sequence, results: Sequence
+) -> Path:
+    """Writes a benchmark's command, time, model, scores and per-photo results (dataclasses) as JSON to
+    `out`, or to bench/results/ named after the module and the time, and says where on stderr."""
     stamp = datetime.now(timezone.utc)
-    out = args.json or RESULTS_DIR / f"photos-{stamp:%Y%m%dT%H%M%SZ}.json"
+    out = out or RESULTS_DIR / f"{module.removeprefix('bench.').replace('_', '-')}-{stamp:%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "command": shlex.join(["python", "-m", "bench.photos", *(argv if argv is not None else sys.argv[1:])]),
+        "command": shlex.join(["python", "-m", module, *(argv if argv is not None else sys.argv[1:])]),
         "when": stamp.isoformat(),
         "model": str(model_path),
         "scores": [asdict(entry) for entry in scores],
@@ -261,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"results: {out}", file=sys.stderr)
-    return 1 if any(result.error for result in results) else 0
+    return out
 
 
 def _digits_only(text: str) -> str:
