@@ -35,6 +35,7 @@ import numpy as np
 
 from bench.dev_data import PROJECT_ROOT, dev_data_file
 from core.images import decode_image
+from core.preprocessing import MAX_WORKING_SIDE
 from core.reading import LINE_SEPARATOR, Predictor, read_either_way_up
 from core.segmentation import segment_digits
 
@@ -80,7 +81,7 @@ class PhotoResult:
     @property
     def digits_right(self) -> int:
         """Digits read right: the label's digit count less the edit distance, never below 0."""
-        return max(self.digits - edit_distance(_digits_only(self.reading), _digits_only(self.label)), 0)
+        return self.digits - digit_errors(self.reading, self.label)
 
 
 @dataclass(frozen=True)
@@ -130,15 +131,30 @@ def edit_distance(first: str, second: str) -> int:
     return previous[-1]
 
 
+def digit_errors(reading: str, label: str) -> int:
+    """Digits dropped, added or misread: the edit distance with line separators left out, at most all
+    of the label's digits."""
+    return min(edit_distance(_digits_only(reading), _digits_only(label)), len(_digits_only(label)))
+
+
+def read_picture(image: np.ndarray, predict: Predictor, not_sure_floor: float) -> str:
+    """What `python -m core predict` prints for a decoded picture (see `core.reading`).
+
+    Raises:
+        NoInkError: no digit was found (a ValueError, which the CLI prints as a message).
+    """
+    digits = segment_digits(image)
+    batch = np.stack([digit.preprocessed.model_input for digit in digits])  # (n, 28, 28)
+    return read_either_way_up(image, digits, predict(batch), predict, not_sure_floor).text
+
+
 def read_photo(photo: Photo, predict: Predictor, not_sure_floor: float) -> PhotoResult:
     """Reads one photo the way `python -m core predict` does, timing it and catching every failure."""
     start = time.perf_counter()
     reading, error, unexpected = "", "", False
     try:
-        image = decode_image(photo.path.read_bytes(), name=photo.path.name)
-        digits = segment_digits(image)
-        batch = np.stack([digit.preprocessed.model_input for digit in digits])  # (n, 28, 28)
-        reading = read_either_way_up(image, digits, predict(batch), predict, not_sure_floor).text
+        image = decode_image(photo.path.read_bytes(), name=photo.path.name, working_side=MAX_WORKING_SIDE)
+        reading = read_picture(image, predict, not_sure_floor)
     except (OSError, ValueError) as failure:  # the CLI prints these as "error: ..."
         error = str(failure)
     except Exception as failure:  # noqa: BLE001 - a traceback in the CLI: count it, keep measuring
@@ -233,11 +249,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not result.exact:
             print(f"{result.path}: read {result.reading!r}, label {result.label!r} {result.error}", file=sys.stderr)
 
+    write_report("bench.photos", argv, args.json, model_path, scores, results)
+    return 1 if any(result.error for result in results) else 0
+
+
+def write_report(
+    module: str, argv: Sequence[str] | None, out: Path | None, model_path: Path, scores: Sequence, results: Sequence
+) -> Path:
+    """Writes a benchmark's command, time, model, scores and per-photo results (dataclasses) as JSON to
+    `out`, or to bench/results/ named after the module and the time, and says where on stderr."""
     stamp = datetime.now(timezone.utc)
-    out = args.json or RESULTS_DIR / f"photos-{stamp:%Y%m%dT%H%M%SZ}.json"
+    out = out or RESULTS_DIR / f"{module.removeprefix('bench.').replace('_', '-')}-{stamp:%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "command": shlex.join(["python", "-m", "bench.photos", *(argv if argv is not None else sys.argv[1:])]),
+        "command": shlex.join(["python", "-m", module, *(argv if argv is not None else sys.argv[1:])]),
         "when": stamp.isoformat(),
         "model": str(model_path),
         "scores": [asdict(entry) for entry in scores],
@@ -245,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"results: {out}", file=sys.stderr)
-    return 1 if any(result.error for result in results) else 0
+    return out
 
 
 def _digits_only(text: str) -> str:

@@ -192,6 +192,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.images import decode_image
+    from core.preprocessing import MAX_WORKING_SIDE
     from core.runs import default_runs_dir, model_file_to_use
     from core.segmentation import segment_digits
 
@@ -205,7 +206,7 @@ def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failed = False
     for path in args.images:
         try:
-            image = decode_image(path.read_bytes(), name=path.name)
+            image = decode_image(path.read_bytes(), name=path.name, working_side=MAX_WORKING_SIDE)
             inputs.append((path, image, segment_digits(image)))
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from core.background import flatten_background
+from core.paper import keep_paper
 from core.preprocessing import (
     MAX_INK_PIECES,
     PreprocessedDigit,
@@ -129,7 +130,8 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
         ValueError: `image` is not a uint8 array of one of the shapes above.
     """
     gray = working_grayscale(image)  # (h, w) uint8, validates the image
-    bright = flatten_background(normalise_polarity(gray))  # (h, w) uint8, ink bright on dark, even light
+    on_paper = keep_paper(gray)  # (h, w) uint8, the table round a page painted over
+    bright = flatten_background(normalise_polarity(on_paper))  # (h, w) uint8, ink bright on dark, even light
     pieces_allowed = max(MAX_INK_PIECES, gray.size // PIECE_ROOM**2)  # a sheet holds 100 digits and more
     mask = ink_mask(bright, pieces_allowed)  # (h, w) uint8 255 on ink, raises NoInkError
     thresholded = suppress_background(bright, mask)  # (h, w) uint8, background 0

@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core.images import ImageDecodeError, decode_image
-from core.preprocessing import NoInkError, reject_lone_dot
+from core.preprocessing import MAX_WORKING_SIDE, NoInkError, reject_lone_dot
 from ui.entrypoint import require_entrypoint
 from ui.limits import admitted_uploads
 from ui.views.prediction import show_prediction
@@ -59,7 +59,8 @@ with upload_tab:
     for number, upload in enumerate(admitted_uploads(uploads or [])):
         st.markdown(f"**{upload.name}**")
         try:
-            show_prediction(run, decode_image(upload.getvalue(), name=upload.name), key=f"upload_{number}")
+            image = decode_image(upload.getvalue(), name=upload.name, working_side=MAX_WORKING_SIDE)
+            show_prediction(run, image, key=f"upload_{number}")
         except (ImageDecodeError, NoInkError) as error:
             st.error(str(error))  # core messages already name the file
         st.divider()

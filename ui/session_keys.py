@@ -4,8 +4,8 @@ Keys one page (or the one ui module that draws its widgets) uses alone stay ther
 """
 
 LAST_PREDICT_INPUT = "predict_last_input"
-"""The last digit Predict read, (28, 28) float32 as the model sees it: written by Predict, read by
-Feature maps and Insight."""
+"""The last digit Predict read (of a picture of several, the one whose feature maps were asked for),
+(28, 28) float32 as the model sees it: written by Predict, read by Feature maps and Insight."""
 
 ACTIVE_RUN = "active_run"
 """The run id of the model this session uses: the run store's default when the session starts, then the

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import FilePayload, expect
 
+from bench.stress_photos import photograph_writing
+from tests.browser.pendigits import read_pendigits
 from tests.browser.streamlit_ui import AppTab
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -78,4 +80,37 @@ def test_a_file_over_the_upload_limit_is_refused_in_the_browser(tab: AppTab, shi
     )
     expect(panel.get_by_text(re.compile(rf"{limit_mb}(\.0)? ?MB"))).to_be_visible()
     expect(tab.metric("Prediction", scope=panel)).to_have_count(0)
+    expect(tab.page.get_by_test_id("stException")).to_have_count(0)
+
+
+def two_line_photo() -> np.ndarray:
+    """`12345|67890` in real pen strokes (each digit the fixture's first of its class) on paper, as a
+    phone photographs it: `(H, W, 3)` uint8 RGB (seed 0 of the plain condition)."""
+    first = {label: next(digit for digit in read_pendigits() if digit.label == label) for label in range(10)}
+    lines = [[first[label] for label in (1, 2, 3, 4, 5)], [first[label] for label in (6, 7, 8, 9, 0)]]
+    return photograph_writing(lines, "plain", np.random.default_rng(0)).image
+
+
+@pytest.mark.browser
+def test_a_two_line_photo_reads_both_lines_and_a_digit_opens_in_feature_maps(tab: AppTab, shipped_model_active) -> None:
+    photo = cv2.cvtColor(two_line_photo(), cv2.COLOR_RGB2BGR)
+    tab.open("/Predict")
+    tab.main.get_by_role("tab", name="Upload images").click()
+    panel = tab.main.get_by_role("tabpanel", name="Upload images")
+    with tab.finished_run():
+        panel.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+            [{"name": "two-lines.jpg", "mimeType": "image/jpeg", "buffer": encoded(photo, ".jpg")}]
+        )
+
+    expect(tab.metric_value("Prediction", scope=panel)).to_have_text("12345|67890")
+    expect(panel.get_by_text("10 digits found in 2 lines")).to_be_visible()
+    expect(panel.get_by_test_id("stExpander")).to_have_count(10)
+    expect(panel.get_by_test_id("stExpander").nth(5)).to_contain_text("Digit 6 (line 2): 6")
+
+    # The sixth digit's own crop, not the first, is what Feature maps shows.
+    panel.get_by_test_id("stExpander").nth(5).get_by_text("Digit 6").click()
+    with tab.finished_run():
+        panel.get_by_test_id("stExpander").nth(5).get_by_role("button", name="Open its feature maps").click()
+    expect(tab.page).to_have_url(re.compile(r"/Feature_maps"))
+    expect(tab.metric_value("Prediction")).to_have_text("6")
     expect(tab.page.get_by_test_id("stException")).to_have_count(0)

@@ -251,3 +251,12 @@ def test_damaged_files_raise_only_image_decode_error(image_format: str) -> None:
         else:
             assert decoded.dtype == np.uint8 and decoded.ndim in (2, 3)
     assert failures > 0  # the damage was real enough to be noticed at least sometimes
+
+
+def test_a_big_jpeg_is_decoded_at_the_smallest_scale_keeping_the_working_side():
+    photo = Image.fromarray(np.tile(np.linspace(0, 255, 2000, dtype=np.uint8), (1600, 1)))  # (1600, 2000) grey
+    jpeg, png = encode(photo, "JPEG", quality=90), encode(photo, "PNG")
+    assert decode_image(jpeg).shape == (1600, 2000)
+    assert decode_image(jpeg, working_side=600).shape == (800, 1000)  # half size: a quarter would be under 600
+    assert decode_image(jpeg, working_side=3000).shape == (1600, 2000)
+    assert decode_image(png, working_side=600).shape == (1600, 2000)  # only JPEG scales while decoding

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core.preprocessing import PreprocessedDigit
-from core.reading import reading_of
+from core.reading import LINE_SEPARATOR, reading_of
 from core.runs import RunRecord
 from core.segmentation import SegmentedDigit, segment_digits
 from core.uncertainty import NOT_A_DIGIT_ANSWER, Verdict, judge, likeliest_digit
@@ -18,19 +18,27 @@ from ui.widgets.navigation import open_feature_maps_button
 
 BOX_COLOUR = (255, 127, 14)  # the app's accent orange, RGB
 
+SHOWN_SIDE = 1024
+"""The annotated picture is drawn at most this big: it is shown 420 px wide, and a 12 MP photo sent to the
+browser whole would cost more than reading it."""
 
-def annotate(image: np.ndarray, digits: list[SegmentedDigit], labels: list[str]) -> np.ndarray:
-    """An RGB copy of the input with a box and the predicted label over each digit found."""
-    if image.ndim == 2:
-        canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+
+def annotate(image: np.ndarray, digits: list[SegmentedDigit]) -> np.ndarray:
+    """An RGB copy of the input, at most `SHOWN_SIDE` px, with a numbered box round each digit found:
+    the numbers are the digits' places in the reading, and name their sections below."""
+    scale = min(1.0, SHOWN_SIDE / max(image.shape[:2]))
+    shown = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
+    if shown.ndim == 2:
+        canvas = cv2.cvtColor(shown, cv2.COLOR_GRAY2RGB)
     else:
-        canvas = np.ascontiguousarray(image[..., :3])
+        canvas = np.ascontiguousarray(shown[..., :3])
     thickness = max(1, round(max(canvas.shape[:2]) / 250))
-    for found, label in zip(digits, labels):
+    for number, found in enumerate(digits, start=1):
         box = found.box
-        cv2.rectangle(canvas, (box.left, box.top), (box.left + box.width, box.top + box.height), BOX_COLOUR, thickness)
+        left, top = round(box.left * scale), round(box.top * scale)
+        cv2.rectangle(canvas, (left, top), (round(box.right * scale), round(box.bottom * scale)), BOX_COLOUR, thickness)
         cv2.putText(
-            canvas, label, (box.left, max(box.top - 4 * thickness, 12 * thickness)),
+            canvas, str(number), (left, max(top - 4 * thickness, 12 * thickness)),
             cv2.FONT_HERSHEY_SIMPLEX, 0.5 * thickness, BOX_COLOUR, thickness, cv2.LINE_AA,
         )
     return canvas
@@ -82,10 +90,16 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     left, right = st.columns([1, 3])
     left.metric("Prediction", answer)
     left.metric("Lowest confidence", f"{lowest:.1%}")
-    left.caption(f"{len(digits)} digits found, read left to right, top line first; `?` is not sure, `-` not a digit.")
-    right.image(annotate(image, digits, [verdict.label for verdict in verdicts]), width=420)
+    lines = answer.split(LINE_SEPARATOR)
+    left.caption(
+        f"{len(digits)} digits found in {len(lines)} line{'s' if len(lines) > 1 else ''}, read left to right, "
+        "top line first; `?` is not sure, `-` not a digit."
+    )
+    left.dataframe({"line": range(1, len(lines) + 1), "reads": lines}, hide_index=True)
+    right.image(annotate(image, digits), width=420)
     for number, (found, verdict, row) in enumerate(zip(digits, verdicts, probabilities)):
-        with st.expander(f"Digit {number + 1}: {verdict.label} ({verdict.confidence:.0%})"):
+        with st.expander(f"Digit {number + 1} (line {found.box.line + 1}): {verdict.label} ({verdict.confidence:.0%})"):
             if verdict.digit is None:
                 st.warning(_doubt(verdict, row))
+            open_feature_maps_button(None, key=f"{key}_open_maps_{number}", digit=found.preprocessed.model_input)
             _show_steps_and_bars(found.preprocessed, row, key=f"{key}_bars_{number}")

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ui.pages import FEATURE_MAPS
-from ui.session_keys import FEATURE_MAPS_REQUEST
+from ui.session_keys import FEATURE_MAPS_REQUEST, LAST_PREDICT_INPUT
 
 
 def open_feature_maps_button(
@@ -18,6 +18,7 @@ def open_feature_maps_button(
     key: str,
     where: DeltaGenerator | None = None,
     label: str = "Open its feature maps and Grad-CAM",
+    digit: np.ndarray | None = None,
 ) -> None:
     """A button that opens Feature maps (and its Grad-CAM) on a test image, the last drawing, or any digit.
 
@@ -27,8 +28,12 @@ def open_feature_maps_button(
         key: the button's widget key, unique on its page.
         where: the container to draw in (default: the page's main area).
         label: the button's text.
+        digit: `(28, 28)` model input that becomes Predict's last input when clicked (with target None):
+            one digit of a picture of several.
     """
     if (where or st).button(label, key=key):
+        if digit is not None:
+            st.session_state[LAST_PREDICT_INPUT] = digit
         st.session_state[FEATURE_MAPS_REQUEST] = target
         st.switch_page(FEATURE_MAPS.path)
 
