@@ -75,7 +75,6 @@ def split_training_data(data: MnistData, config: TrainingConfig) -> DataSplit:
     return DataSplit(data.x_train[train], data.y_train[train], data.x_train[validation], data.y_train[validation])
 
 
-# --- "not a digit" (core.non_digit_training): the targets its labels train towards
 def _targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
     """(b, classes) targets; a `NOT_A_DIGIT` label is its own class, or uniform over the digits."""
     if non_digits == ELEVENTH_CLASS:
@@ -84,7 +83,6 @@ def _targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
     if non_digits == OUTLIER_EXPOSURE:
         targets += tf.cast(labels == NOT_A_DIGIT, tf.float32)[:, tf.newaxis] / NUM_CLASSES
     return targets
-# --- end "not a digit"
 
 
 def _uji_dataset(uji: UjiEpochs) -> tf.data.Dataset:
