@@ -12,7 +12,7 @@ from tests.not_a_digit_model import always_not_a_digit
 
 @pytest.fixture()
 def app_with_not_a_digit_model(app_env, sample_data) -> str:
-    """The active run is an eleven-output model that answers "not a digit" to anything."""
+    """The default run is an eleven-output model that answers "not a digit" to anything."""
     from core.config import ELEVENTH_CLASS, TrainingConfig
     from core.runs import RunStore
     from core.training import train
@@ -22,7 +22,7 @@ def app_with_not_a_digit_model(app_env, sample_data) -> str:
     always_not_a_digit(result.model)
     store = RunStore(app_env, shipped_dir=None)
     record = store.save(result)
-    store.set_active(record.run_id)
+    store.set_default(record.run_id)
     return record.run_id
 
 
