@@ -96,17 +96,20 @@ def typical_stroke(mask: np.ndarray) -> float:
     """The median stroke width of a rough ink mask's largest blobs that are strokes, in pixels (0 without).
 
     Under uneven light a global threshold takes a whole shadow for one huge blob: counted by area it
-    would swamp the strokes, counted as one blob among the digits' it is outvoted.
+    would swamp the strokes, counted as one blob among the digits' it is outvoted. Blobs too wide for
+    strokes are left out, unless they are all there is (one bold mark on a canvas).
 
     Args:
         mask: `(H, W)` uint8, non-zero on (roughly) ink.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     largest = 1 + np.argsort(stats[1:, cv2.CC_STAT_AREA])[::-1][:STROKE_BLOBS]  # labels, biggest first
-    widths = []
+    all_widths, stroke_widths = [], []
     for label in largest:
         left, top, width, height = stats[label, :4]
         width_of_blob = stroke_width(labels[top : top + height, left : left + width] == label)
+        all_widths.append(width_of_blob)
         if width_of_blob <= SOLID_SHARE * max(width, height):
-            widths.append(width_of_blob)
+            stroke_widths.append(width_of_blob)
+    widths = stroke_widths or all_widths
     return float(np.median(widths)) if widths else 0.0

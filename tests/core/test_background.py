@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.background import EVEN_SPREAD, flatten_background
+from core.background import EVEN_SPREAD, flatten_background, typical_stroke
 from core.preprocessing import normalise_polarity
 from core.segmentation import rule_lines, segment_digits
 
@@ -96,3 +96,11 @@ def test_rule_lines_need_enough_digits_to_judge_by() -> None:
     shape = (400, 400)
     assert rule_lines(np.array(digits + edge + piece_of_edge), 4.0, shape).tolist() == [False] * 5 + [True, True]
     assert not rule_lines(np.array(digits[:2] + edge), 4.0, shape).any()  # a broken digit's long stroke
+
+
+def test_one_bold_mark_alone_still_sets_the_stroke_width():
+    # A thick plus on a canvas is wider than a stroke by the solid-share rule, and it is all there is.
+    mask = np.zeros((100, 100), np.uint8)
+    mask[20:80, 35:65] = 255  # arms 30 px wide, 60 long
+    mask[35:65, 20:80] = 255
+    assert typical_stroke(mask) > 20
