@@ -16,7 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import h5py
 import numpy as np
@@ -126,12 +126,17 @@ class NumpyModel:
     def __init__(self, layers: list[_Layer]) -> None:
         self.layers = layers
 
-    def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) uint8 or float in [0, 1] -> (n, classes) float32 probabilities (10, or 11 with "not a digit")."""
+    def layer_outputs(self, images: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+        """Each layer's name and output for (n, 28, 28) digits, input to output."""
         x = to_model_input(images)  # (n, 28, 28, 1) float32
         for layer in self.layers:
             x = _FORWARD[layer.kind](x, layer)
-        return x.astype(np.float32)
+            yield layer.config["name"], x
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(n, 28, 28) uint8 or float in [0, 1] -> (n, classes) float32 probabilities (10, or 11 with "not a digit")."""
+        *_, (_, output) = self.layer_outputs(images)
+        return output.astype(np.float32)
 
 
 def _snake_case(class_name: str) -> str:

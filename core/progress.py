@@ -16,8 +16,15 @@ class _Record:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
-        """Rebuilds a value saved by `to_dict`, ignoring keys a newer version may have added."""
-        return cls(**{field.name: values[field.name] for field in dataclasses.fields(cls)})
+        """Rebuilds a value saved by `to_dict`, ignoring keys a newer version may have added.
+
+        A field with a default may be missing (saved before it existed); any other missing field is a KeyError.
+        """
+        return cls(**{
+            field.name: values[field.name]
+            for field in dataclasses.fields(cls)
+            if field.name in values or (field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)
+        })
 
 
 class RunStatus(StrEnum):
@@ -52,3 +59,10 @@ class EpochMetrics(_Record):
     val_accuracy: float
     elapsed_s: float
     complete: bool  # False for an epoch cut short by Stop
+    # Share of each digit 0-9 answered right among the validation digits, NaN for a digit absent there;
+    # empty in runs saved before it was recorded.
+    val_per_class_accuracy: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        # JSON hands back a list; a tuple keeps the value frozen and equal to the one that was saved.
+        object.__setattr__(self, "val_per_class_accuracy", tuple(self.val_per_class_accuracy))

@@ -19,6 +19,7 @@ import tensorflow as tf
 from core.architectures import build_model
 from core.augmentation import build_augmenter, distorted_copies
 from core.calibration import fit_temperature
+from core.comparison import per_class_accuracy
 from core.config import ELEVENTH_CLASS, OUTLIER_EXPOSURE, TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
@@ -97,9 +98,9 @@ def _uji_dataset(uji: UjiEpochs) -> tf.data.Dataset:
     ).apply(tf.data.experimental.assert_cardinality(len(uji)))  # so Keras knows the epoch's length
 
 
-def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, training: bool,
+def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig,
              uji: UjiEpochs | None = None) -> tf.data.Dataset:
-    """Batches of (x, one-hot y[, sample weight]); uint8 stays uint8 until the batch, which keeps memory small.
+    """Shuffled training batches of (x, one-hot y[, sample weight]); uint8 stays uint8 until the batch, which keeps memory small.
 
     With `uji`, every sample carries a weight: 1 for the MNIST digits, `uji.weight` for UJI's.
     """
@@ -108,11 +109,10 @@ def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig, tra
     else:
         dataset = tf.data.Dataset.from_tensor_slices((images, labels, np.ones(len(labels), np.float32)))
         dataset = dataset.concatenate(_uji_dataset(uji))
-    if training:
-        dataset = dataset.shuffle(len(images) + (0 if uji is None else len(uji)), seed=config.seed,
-                                  reshuffle_each_iteration=True)
+    dataset = dataset.shuffle(len(images) + (0 if uji is None else len(uji)), seed=config.seed,
+                              reshuffle_each_iteration=True)
     dataset = dataset.batch(config.batch_size)
-    augmenter = build_augmenter(config.seed) if training and config.augment else None
+    augmenter = build_augmenter(config.seed) if config.augment else None
 
     def to_tensors(batch_index: tf.Tensor, batch: tuple[tf.Tensor, ...]) -> tuple[tf.Tensor, ...]:
         x, y, *weights = batch
@@ -214,10 +214,49 @@ class _ProgressCallback(keras.callbacks.Callback):
             val_accuracy=float(logs.get("val_accuracy", math.nan)),
             elapsed_s=self.elapsed(),
             complete=self.batches_done >= self.batches_per_epoch,
+            val_per_class_accuracy=tuple(logs.get("val_per_class_accuracy", ())),
         )
         self.history.append(metrics)
         if self.on_epoch is not None:
             self.on_epoch(metrics)
+
+
+def validation_scores(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float | list[float]]:
+    """The validation loss and accuracy Keras would log, and the accuracy on each digit apart.
+
+    Args:
+        model: the model being trained.
+        images: (v, 28, 28) uint8 validation digits.
+        labels: (v,) their digits.
+
+    Returns:
+        `val_loss` and `val_accuracy` over all outputs (a "not a digit" answer is wrong), and
+        `val_per_class_accuracy`, ten shares over the digits alone, as the analysis pages count.
+    """
+    probabilities = predict_probabilities(model, images)  # (v, classes)
+    targets = np.eye(probabilities.shape[1], dtype=np.float32)[labels]  # (v, classes) one-hot
+    losses = keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(targets, probabilities))  # (v,)
+    return {
+        "val_loss": float(np.mean(losses)),
+        "val_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
+        "val_per_class_accuracy": per_class_accuracy(labels, digit_probabilities(probabilities)).tolist(),
+    }
+
+
+class _ValidationScores(keras.callbacks.Callback):
+    """Adds `validation_scores` to every epoch's logs, for the callbacks after it.
+
+    It takes the place of `fit(validation_data=...)`: Keras' metrics cannot split accuracy by digit,
+    and one pass over the validation digits per epoch gives all three scores.
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        super().__init__()
+        self.images, self.labels = images, labels
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:  # fit always passes the one dict every callback then reads
+            logs.update(validation_scores(self.model, self.images, self.labels))
 
 
 def settle_batch_norm(model: keras.Model, images: np.ndarray, batches: int = 60, batch_size: int = 128) -> None:
@@ -283,10 +322,9 @@ def train(
     )
     progress = _ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
     model.fit(
-        _dataset(x_train, y_train, config, training=True, uji=uji),
-        validation_data=_dataset(split.x_validation, split.y_validation, config, training=False),
+        _dataset(x_train, y_train, config, uji=uji),
         epochs=config.epochs,
-        callbacks=[progress, *callbacks],
+        callbacks=[_ValidationScores(split.x_validation, split.y_validation), progress, *callbacks],
         shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
         verbose=0,
     )

@@ -1,4 +1,4 @@
-"""Insight: how far to trust the model's confidence, and how it arranges digits in its feature space."""
+"""Insight: how far to trust the model's confidence, how it arranges digits in its feature space, and what it learned."""
 
 import numpy as np
 import streamlit as st
@@ -10,6 +10,7 @@ from ui.loaders.explainers import get_feature_model, test_projection
 from ui.loaders.light import get_data
 from ui.loaders.model import active_probabilities
 from ui.session_keys import LAST_PREDICT_INPUT
+from ui.views.learned import filters_and_dead_units
 from ui.widgets.charts import add_digit_thumbnails, confidence_histogram_chart, embedding_scatter, reliability_diagram
 from ui.widgets.grad_cam import grad_cam_for_any_digit
 from ui.widgets.navigation import open_feature_maps_button
@@ -68,3 +69,5 @@ if selected:
     image_column.image(data.x_test[index], width=140, caption=f"test #{index}: true {data.y_test[index]}, predicted {probabilities[index].argmax()}")
     grad_cam_for_any_digit(run.run_id, data.x_test[index], int(probabilities[index].argmax()), "insight_explained", heat_column)
     open_feature_maps_button(index, key="insight_open_maps")
+
+filters_and_dead_units(run)

@@ -10,6 +10,7 @@ from ui.entrypoint import require_entrypoint
 from ui.active_model import active_run
 from ui.loaders.light import get_store
 from ui.loaders.model import get_model
+from ui.views.learned import digits_learned_late
 from ui.widgets.charts import compare_curves
 from ui.widgets.demo import allowed_here
 
@@ -81,3 +82,5 @@ if allowed_here(SharedAction.DELETING_RUN, actions[3]):
             st.rerun()
     if chosen.shipped:
         actions[3].caption("The shipped model cannot be deleted.")
+
+digits_learned_late(store.history(chosen.run_id))

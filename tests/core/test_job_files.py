@@ -87,7 +87,8 @@ def batch(epoch: int, number: int, per_epoch: int = 10) -> BatchProgress:
 
 def epoch_metrics(epoch: int, complete: bool = True) -> EpochMetrics:
     return EpochMetrics(epoch, loss=0.5 / epoch, accuracy=0.9, val_loss=0.6 / epoch, val_accuracy=0.88,
-                        elapsed_s=10.0 * epoch, complete=complete)
+                        elapsed_s=10.0 * epoch, complete=complete,
+                        val_per_class_accuracy=tuple(0.8 + digit / 100 for digit in range(10)))
 
 
 @pytest.fixture(autouse=True)

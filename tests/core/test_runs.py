@@ -58,6 +58,7 @@ def make_history(epochs: int, *, last_complete: bool = True) -> tuple[EpochMetri
             val_accuracy=0.45 + epoch / 100,
             elapsed_s=3.0 * epoch,
             complete=last_complete or epoch < epochs,
+            val_per_class_accuracy=tuple(0.4 + digit / 100 + epoch / 100 for digit in range(10)),
         )
         for epoch in range(1, epochs + 1)
     )
@@ -152,6 +153,17 @@ def test_save_then_read_everything_back(store, runs_dir, sample_data):
 def test_a_new_store_on_the_same_folder_sees_the_runs(store, runs_dir):
     record = store.save(make_result())
     assert RunStore(runs_dir, shipped_dir=None).get(record.run_id) == record
+
+
+def test_a_history_saved_before_per_class_accuracy_still_loads(store):
+    record = store.save(make_result())
+    saved = json.loads((record.path / HISTORY_FILE).read_text())
+    for metrics in saved:
+        del metrics["val_per_class_accuracy"]
+    (record.path / HISTORY_FILE).write_text(json.dumps(saved))
+    history = store.history(record.run_id)
+    assert [metrics.val_accuracy for metrics in history] == pytest.approx([0.46, 0.47])
+    assert all(metrics.val_per_class_accuracy == () for metrics in history)
 
 
 def test_non_finite_history_values_survive_the_round_trip(store):

@@ -18,7 +18,7 @@ from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.drawn_marks import drawn_mark_images
-from core.inference import predict_probabilities
+from core.inference import predict_probabilities, to_model_input
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
 from core.template_digits import TEMPLATE_SHARE
@@ -31,6 +31,7 @@ from core.training import (
     build_optimizer,
     split_training_data,
     train,
+    validation_scores,
 )
 from core.uji import UjiEpochs, training_digits
 from core.uncertainty import fit_not_sure_floor, is_not_a_digit
@@ -116,6 +117,53 @@ def test_short_training_reports_every_epoch(short_training):
 
 
 @pytest.mark.slow
+def test_each_epoch_records_the_validation_accuracy_of_every_digit(short_training, sample_data):
+    result, _ = short_training
+    labels = split_training_data(sample_data, result.config).y_validation
+    counts = np.bincount(labels, minlength=10)  # (10,)
+    assert counts.min() > 0  # every digit is in the sample's validation split
+    for metrics in result.history:
+        per_class = np.array(metrics.val_per_class_accuracy)  # (10,)
+        assert per_class.shape == (10,) and np.all((per_class >= 0) & (per_class <= 1))
+        # Ten outputs: the digits' shares, weighted by how often each occurs, make the overall accuracy.
+        assert np.sum(per_class * counts) / counts.sum() == pytest.approx(metrics.val_accuracy)
+    assert result.history[0].val_per_class_accuracy != result.history[1].val_per_class_accuracy
+
+
+@pytest.mark.slow
+def test_validation_scores_are_what_keras_evaluate_says(short_training, sample_data):
+    result, _ = short_training
+    split = split_training_data(sample_data, result.config)
+    loss, accuracy = result.model.evaluate(
+        to_model_input(split.x_validation), keras.utils.to_categorical(split.y_validation, 10), verbose=0
+    )
+    scores = validation_scores(result.model, split.x_validation, split.y_validation)
+    assert scores["val_loss"] == pytest.approx(loss, rel=1e-4)
+    assert scores["val_accuracy"] == pytest.approx(accuracy)
+
+
+def test_validation_scores_of_an_eleven_output_model_count_digits_apart():
+    # Two 0s and two 1s. The second 0 is answered "not a digit" though 0 is its likeliest digit;
+    # the second 1 is answered 0.
+    probabilities = np.array(
+        [
+            [0.7, 0.1] + [0.02] * 8 + [0.04],
+            [0.3, 0.1] + [0.0] * 8 + [0.6],
+            [0.2, 0.8] + [0.0] * 8 + [0.0],
+            [0.5, 0.4] + [0.0] * 8 + [0.1],
+        ],
+        np.float32,
+    )  # (4, 11)
+    labels = np.array([0, 0, 1, 1], np.uint8)
+    scores = validation_scores(lambda batch, training: probabilities[: len(batch)], np.zeros((4, 28, 28), np.uint8), labels)
+    assert scores["val_accuracy"] == 0.5  # "not a digit" is a wrong answer overall...
+    per_class = scores["val_per_class_accuracy"]
+    assert per_class[:2] == [1.0, 0.5]  # ...but per digit, the likeliest digit is the answer
+    assert all(math.isnan(share) for share in per_class[2:])  # digits absent from the validation split
+    assert scores["val_loss"] == pytest.approx(-np.mean(np.log([0.7, 0.3, 0.8, 0.4])), rel=1e-5)
+
+
+@pytest.mark.slow
 def test_short_training_reports_every_batch(short_training):
     _, recorder = short_training
     train_count = 2000 - 200  # 10% of the 2,000 images are held out for validation
@@ -168,7 +216,7 @@ def test_template_digits_are_trained_on_and_counted_by_the_progress_bar(sample_d
 def test_uji_digits_join_the_training_batches_with_their_weight_and_are_drawn_anew_each_epoch(sample_data):
     images, labels = sample_data.x_train[:100], sample_data.y_train[:100]
     uji = UjiEpochs(mnist_count=len(images), seed=0, digits=training_digits()[:30])
-    dataset = _dataset(images, labels, short_config(batch_size=32), training=True, uji=uji)
+    dataset = _dataset(images, labels, short_config(batch_size=32), uji=uji)
 
     def one_epoch() -> tuple[np.ndarray, np.ndarray]:
         batches = list(dataset.as_numpy_iterator())  # (x, one-hot y, weight) each

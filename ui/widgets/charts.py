@@ -8,6 +8,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 import plotly.colors
+import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -319,4 +320,37 @@ def robustness_curves(results: dict[str, Sequence]) -> go.Figure:
             )
     figure.update_yaxes(range=[0, 1.02], tickformat=".0%")
     figure.update_layout(height=520, margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h", y=-0.08))
+    return figure
+
+
+def filter_grid(kernels: np.ndarray, columns: int = 8) -> go.Figure:
+    """First-layer filters as small images: red weights answer to ink, blue ones to its absence, white is zero."""
+    figure = px.imshow(
+        kernels, facet_col=0, facet_col_wrap=columns, facet_col_spacing=0.01, facet_row_spacing=0.03,
+        zmin=-1, zmax=1, color_continuous_scale="RdBu_r",
+    )
+    figure.for_each_annotation(lambda annotation: annotation.update(text=""))  # the facets' "facet_col=3" labels
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    rows = -(-len(kernels) // columns)  # ceiling division
+    figure.update_layout(height=40 + 60 * rows, margin=dict(t=10, b=10, l=0, r=0), coloraxis_showscale=False)
+    return figure
+
+
+def per_class_curves(epochs: Sequence[int], accuracy: np.ndarray, highlighted: Sequence[int]) -> go.Figure:
+    """Validation accuracy of each digit over the epochs, one line per digit; `highlighted` digits drawn bold."""
+    palette = plotly.colors.qualitative.Plotly
+    figure = go.Figure()
+    for digit in range(accuracy.shape[1]):
+        bold = digit in highlighted
+        figure.add_trace(
+            go.Scatter(
+                x=list(epochs), y=accuracy[:, digit], name=str(digit), mode="lines+markers",
+                line=dict(color=palette[digit % len(palette)], width=4 if bold else 1.5), opacity=1.0 if bold else 0.5,
+            )
+        )
+    figure.update_layout(
+        height=320, margin=dict(t=30, b=10, l=10, r=10), legend=dict(title="digit"),
+        xaxis=dict(title="epoch", dtick=1), yaxis=dict(title="validation accuracy", tickformat=".0%"),
+    )
     return figure
