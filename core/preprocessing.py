@@ -53,8 +53,9 @@ MIXED_BORDER = 0.2
 no background but a mix of paper and shadow or table (see `normalise_polarity`). On the photo stress set
 (seed 0, 30 per condition) 10% of the photos, and all four the border misread, lie between."""
 
-POLARITY_SIDE = 128
-"""The ink's polarity is judged on a copy this long: it needs only roughly where the strokes are."""
+POLARITY_SIDE = 256
+"""The ink's polarity is judged on a copy this long: smaller, a fine pen's strokes fade under a lamp's
+gradient (at 128, a development photo's A4 sheet read as light ink: `1` for 17 digits)."""
 
 SURROUNDINGS_SHARE = 0.25
 """A pixel's surroundings, for its polarity: a window this share of the picture's shorter side, wider
