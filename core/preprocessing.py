@@ -51,7 +51,7 @@ STROKE_MIN_SIDE = 40
 MIXED_BORDER = 0.2
 """A border level further than this share of the grey range from the darkest and the brightest pixel is
 no background but a mix of paper and shadow or table (see `normalise_polarity`). On the photo stress set
-(seed 0, 30 per condition) 10% of the photos, and all four the border misread, lie between."""
+(seed 0, 30 per condition) under a tenth of the photos lie between, all four the border misread among them."""
 
 POLARITY_SIDE = 256
 """The ink's polarity is judged on a copy this long: smaller, a fine pen's strokes fade under a lamp's
