@@ -69,9 +69,25 @@ EDGE_ASPECT = 5.0
 """A piece touching the picture's border this many times longer than wide is a stretch of the page's
 edge (a 1 of a sheet is rarely cut by the border, and a lone digit is never judged: `RULE_MIN_PIECES`)."""
 
+SLIVER_ASPECT = 3.0
+"""A piece along one side of the picture (touching it, not the opposite side) this many times longer
+than it is deep is a sliver of table or page edge, even beside a lone digit: a turned page's corner
+left them beside single digits of the photo stress set (`101` for `0`). A tightly cropped 1 touches
+both sides, and is kept."""
+
 RULE_MIN_PIECES = 5
 """Fewer tall pieces give no typical digit height to judge by: they may be the broken strokes of one
 digit, whose longest stroke is many times the others."""
+
+SOLID_SHARE = 0.2
+"""A piece whose mean width is this share of its longer side or more is an area, not a pen's stroke:
+MNIST's strokes are 0.12 of the digit's longer side (p90 0.16); a cast shadow's corner left over by
+`flatten_background` is 0.27-0.44 on the photo stress set (and was read as a digit: `885|6`, `0|9`)."""
+
+SOLID_STROKES = 1.8
+"""An area is also this many times wider than the picture's strokes (the median of the pieces below
+`SOLID_SHARE`): a short piece of a broken stroke is as wide as the pen, however stubby; a shadow's
+corner on the stress set 2.2-5.9 times."""
 
 LINE_OVERLAP_SHARE = 0.5
 """A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
@@ -133,12 +149,14 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     on_paper = keep_paper(gray)  # (h, w) uint8, the table round a page painted over
     bright = flatten_background(normalise_polarity(on_paper))  # (h, w) uint8, ink bright on dark, even light
     pieces_allowed = max(MAX_INK_PIECES, gray.size // PIECE_ROOM**2)  # a sheet holds 100 digits and more
-    mask = ink_mask(bright, pieces_allowed)  # (h, w) uint8 255 on ink, raises NoInkError
+    mask = drop_solid_areas(ink_mask(bright, pieces_allowed))  # (h, w) uint8 255 on ink, raises NoInkError
     thresholded = suppress_background(bright, mask)  # (h, w) uint8, background 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
     stroke = stroke_width(mask > 0)
-    digit_like = ~rule_lines(piece_boxes, stroke, mask.shape)  # (pieces,) bool
+    digit_like = ~rule_lines(piece_boxes, stroke, mask.shape) & ~edge_slivers(piece_boxes, mask.shape)  # (pieces,) bool
+    if not digit_like.any():
+        digit_like[:] = True  # nothing but slivers: read what there is, as `preprocess_digit` would
     group_of_piece = np.full(len(piece_boxes), -1)  # (pieces,) int, -1 dropped
     group_of_piece[digit_like] = group_pieces(piece_boxes[digit_like], stroke)
     group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
@@ -170,6 +188,34 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
         )
         digits.append(SegmentedDigit(box=box, preprocessed=PreprocessedDigit(steps=steps, model_input=model_input)))
     return digits
+
+
+def drop_solid_areas(mask: np.ndarray) -> np.ndarray:
+    """The ink mask without its pieces that are areas, not strokes (see `SOLID_SHARE`, `SOLID_STROKES`):
+    the corners of a cast shadow that dividing out the light left behind.
+
+    A piece's mean width is 2 * area / perimeter (its boundary pixels), as `stroke_width` takes it.
+    With no piece stroke-like to compare with, the mask is returned as it is.
+
+    Args:
+        mask: `(H, W)` uint8, 255 on ink.
+
+    Returns:
+        `(H, W)` uint8, `mask` or a copy without the solid pieces.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boundary = (mask > 0) & (cv2.erode(mask, _DILATE_KERNEL, borderType=cv2.BORDER_CONSTANT, borderValue=0) == 0)
+    perimeters = np.bincount(labels[boundary], minlength=count)[1:]  # (pieces,)
+    widths = 2.0 * stats[1:, cv2.CC_STAT_AREA] / np.maximum(perimeters, 1)  # (pieces,) mean width in px
+    shares = widths / np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    strokes = shares < SOLID_SHARE
+    if not strokes.any():
+        return mask
+    solid = ~strokes & (widths >= SOLID_STROKES * float(np.median(widths[strokes])))  # (pieces,) bool
+    if not solid.any():
+        return mask
+    logger.debug("%d of %d pieces are solid areas (shadows' corners), not strokes", solid.sum(), len(solid))
+    return np.where(np.concatenate([[False], solid])[labels], 0, mask).astype(np.uint8)
 
 
 def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
@@ -245,6 +291,21 @@ def rule_lines(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> np.n
     if lines.any():
         logger.debug("%d of %d pieces are lines (paper edges, rules), not digits", lines.sum(), len(boxes))
     return lines
+
+
+def edge_slivers(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which pieces are slivers along one side of the picture (see `SLIVER_ASPECT`): `(n,)` bool.
+
+    Args:
+        boxes: `(n, 4)` int piece boxes as left, top, right, bottom.
+        shape: the picture's (height, width), in the boxes' pixels.
+    """
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    left, right = boxes[:, 0] <= 0, boxes[:, 2] >= shape[1]
+    top, bottom = boxes[:, 1] <= 0, boxes[:, 3] >= shape[0]
+    upright = (left ^ right) & (heights >= SLIVER_ASPECT * np.maximum(widths, 1))
+    lying = (top ^ bottom) & (widths >= SLIVER_ASPECT * np.maximum(heights, 1))
+    return upright | lying
 
 
 def _fragments(boxes: np.ndarray, stroke: float, tallest: float) -> np.ndarray:

@@ -325,6 +325,21 @@ def test_normalise_polarity_makes_ink_bright(touching: bool) -> None:
     np.testing.assert_array_equal(normalise_polarity(ink), ink)
 
 
+@pytest.mark.parametrize("shade", ["cast shadow", "strip of table"])
+def test_normalise_polarity_finds_dark_ink_when_the_border_is_mostly_shade(shade: str) -> None:
+    ink = _draw("7", box=(60, 30, 140, 170), size=200, thickness=10)  # (200, 200) uint8, 255 on ink
+    paper = np.full(ink.shape, 230, np.uint8)
+    if shade == "cast shadow":
+        paper[:, :130] = 110  # most of the border lies in the shadow, level between ink and paper
+    else:
+        paper[:12], paper[-12:] = 80, 80  # a long picture's table above and below the sheet
+    photo = np.where(ink > 0, paper // 6, paper).astype(np.uint8)  # ink darker than the paper round it
+
+    bright = normalise_polarity(photo)
+
+    assert bright[ink > 0].mean() > bright[(ink == 0) & (paper == 230)].mean() + 100
+
+
 def test_ink_mask_finds_a_small_digit_on_a_large_noisy_page() -> None:
     # 0.1% ink on grainy background: Otsu alone would split the grain.
     rng = np.random.default_rng(4)

@@ -105,3 +105,17 @@ def test_fewer_digits_than_a_line_are_never_turned() -> None:
     reading = read_either_way_up(paper, digits, always_unsure(np.zeros((len(digits), 28, 28))), always_unsure, 0.5)
 
     assert reading.turn == "upright"
+
+
+def test_a_number_is_not_turned_into_a_column_of_lines_however_sure_the_turned_digits() -> None:
+    number = _number_on_paper("3074")
+    digits = segment_digits(number)
+    upright = np.full((len(digits), 10), 0.1, np.float32)
+    upright[:, 3] = 0.9  # fairly sure upright, below UPRIGHT_SURE
+
+    def sure_of_everything_turned(batch: np.ndarray) -> np.ndarray:
+        return _certain([6] * len(batch))
+
+    reading = read_either_way_up(number, digits, upright, sure_of_everything_turned, not_sure_floor=0.5)
+
+    assert (reading.turn, reading.text) == ("upright", "3333")

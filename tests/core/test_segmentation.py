@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.preprocessing import NoInkError, preprocess_digit
-from core.segmentation import DigitBox, SegmentedDigit, group_pieces, reading_order, segment_digits
+from core.segmentation import DigitBox, SegmentedDigit, drop_solid_areas, edge_slivers, group_pieces, reading_order, segment_digits
 
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "core" / "assets" / "mnist_sample.npz"
 STEP_NAMES = ("original", "grayscale", "thresholded", "cropped", "stroke width", "20px box", "centred 28x28")
@@ -502,3 +502,48 @@ def test_the_shipped_model_reads_mnist_numbers_back() -> None:
         # Each digit enlarged and read alone: the number must read the same, whatever the model thinks.
         alone = np.stack([preprocess_digit(_mnist_number(images[[index]])).model_input for index in chosen])
         assert read == "".join(str(value) for value in predict_probabilities(model, alone).argmax(axis=1))
+
+
+def test_solid_areas_are_dropped_and_strokes_kept_however_stubby() -> None:
+    mask = np.zeros((200, 300), np.uint8)
+    for x in (40, 100):
+        cv2.line(mask, (x, 40), (x, 150), 255, 8)  # two 1s
+    cv2.line(mask, (160, 60), (168, 60), 255, 8)  # a stub of a broken stroke: squat, but as wide as the pen
+    cv2.fillPoly(mask, [np.array([(220, 120), (299, 120), (299, 199)], np.int32)], 255)  # a shadow's corner
+
+    kept = drop_solid_areas(mask)
+
+    assert kept[:, :200].tolist() == mask[:, :200].tolist()
+    assert not kept[:, 200:].any()
+
+
+def test_strokes_alone_are_all_kept() -> None:
+    canvas, _ = _write("0518")
+    assert drop_solid_areas((canvas > 127).astype(np.uint8) * 255).tolist() == ((canvas > 127).astype(np.uint8) * 255).tolist()
+
+
+def test_slivers_along_one_side_are_told_from_digits_touching_the_border() -> None:
+    boxes = np.array(
+        [
+            [0, 80, 6, 290],  # along the left side: a sliver of table
+            [350, 0, 356, 200],  # along the right side, from the top
+            [100, 0, 300, 8],  # along the top
+            [120, 100, 200, 190],  # a digit in the middle
+            [0, 0, 356, 300],  # a tightly cropped 1: touches every side
+            [150, 0, 180, 120],  # a 1 touching the top only, upright
+        ]
+    )
+    assert edge_slivers(boxes, (300, 356)).tolist() == [True, True, True, False, False, False]
+
+
+def test_a_lone_digit_between_slivers_of_table_is_read_alone() -> None:
+    canvas, boxes = _write("0", size=(300, 356), origin=(120, 200))
+    paper = _paper(canvas)
+    paper[200:260, :6] = 60  # the table showing past a turned page's corners, too little to be framed
+    paper[:40, -8:] = 60
+
+    digits = segment_digits(paper)
+
+    assert len(digits) == 1
+    found = digits[0].box
+    assert abs(found.left - boxes[0][0]) <= TOLERANCE and abs(found.right - boxes[0][2]) <= TOLERANCE

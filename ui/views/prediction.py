@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core.preprocessing import PreprocessedDigit
-from core.reading import LINE_SEPARATOR, reading_of
+from core.reading import LINE_SEPARATOR, QUARTER_TURNS, read_either_way_up
 from core.runs import RunRecord
 from core.segmentation import SegmentedDigit, segment_digits
 from core.uncertainty import NOT_A_DIGIT_ANSWER, Verdict, judge, likeliest_digit
@@ -65,12 +65,16 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     Raises:
         NoInkError: the image holds no digit.
     """
-    digits = segment_digits(image)
-    batch = np.stack([found.preprocessed.model_input for found in digits])  # (k, 28, 28) float32
-    probabilities = get_predictor(run.run_id)(batch)  # (k, classes): 10, or 11 with "not a digit"
+    predict = get_predictor(run.run_id)
+    upright = segment_digits(image)
+    batch = np.stack([found.preprocessed.model_input for found in upright])  # (k, 28, 28) float32
+    # A page photographed sideways is read turned, as the CLI reads it; its boxes are in the turned picture.
+    reading = read_either_way_up(image, upright, predict(batch), predict, run.not_sure_floor)
+    digits, probabilities, answer = reading.digits, reading.probabilities, reading.text  # (k, classes) 10 or 11
+    if reading.turn != "upright":
+        image = np.ascontiguousarray(cv2.rotate(image, QUARTER_TURNS[reading.turn]))
     verdicts = [judge(row, run.not_sure_floor) for row in probabilities]
     st.session_state[LAST_PREDICT_INPUT] = digits[0].preprocessed.model_input
-    answer = reading_of(digits, probabilities, run.not_sure_floor)  # lines apart, as the CLI prints them
     lowest = min(verdict.confidence for verdict in verdicts)
     if len(digits) == 1:
         verdict, row = verdicts[0], probabilities[0]
@@ -91,9 +95,10 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     left.metric("Prediction", answer)
     left.metric("Lowest confidence", f"{lowest:.1%}")
     lines = answer.split(LINE_SEPARATOR)
+    turned = "" if reading.turn == "upright" else f" The photo lies sideways: it was read {reading.turn}."
     left.caption(
         f"{len(digits)} digits found in {len(lines)} line{'s' if len(lines) > 1 else ''}, read left to right, "
-        "top line first; `?` is not sure, `-` not a digit."
+        f"top line first; `?` is not sure, `-` not a digit.{turned}"
     )
     left.dataframe({"line": range(1, len(lines) + 1), "reads": lines}, hide_index=True)
     right.image(annotate(image, digits), width=420)
