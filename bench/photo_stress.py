@@ -25,7 +25,13 @@ import numpy as np
 
 from bench.dev_data import PENDIGITS_FILE, dev_data_file
 from bench.handwriting import parse_pendigits
-from bench.photos import digit_errors, read_picture, write_report
+from bench.photos import (
+    add_model_arguments,
+    digit_errors,
+    read_picture,
+    reader_from,
+    write_report,
+)
 from bench.stress_photos import CONDITIONS, StressPhoto, stress_set
 from core.images import decode_image
 from core.preprocessing import MAX_WORKING_SIDE
@@ -106,24 +112,15 @@ def markdown_table(scores: Sequence[ConditionScore]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from core.logging_setup import configure_logging
-    from core.numpy_model import load_predictor
-    from core.runs import default_runs_dir, model_file_to_use, not_sure_floor_for
-
     parser = argparse.ArgumentParser(prog="python -m bench.photo_stress", description=__doc__.splitlines()[0])
+    add_model_arguments(parser)
     parser.add_argument("--per-condition", type=int, default=60, help="photos per condition (default: 60)")
     parser.add_argument("--seed", type=int, default=0, help="which photos: each seed makes new ones (default: 0)")
-    parser.add_argument("--model", type=Path, help="a .keras file or a run folder (default: as the CLI)")
-    parser.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     parser.add_argument("--json", type=Path, help="where to write the results (default: bench/results/photo-stress-TIME.json)")
     parser.add_argument("--megapixels", type=float, help="enlarge each photo to this size as a JPEG, decoding timed (e.g. 12)")
     parser.add_argument("--save", type=Path, help="also write every photo as PNG into this folder, to look at")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log each photo's reading")
     args = parser.parse_args(argv)
-    configure_logging(logging.DEBUG if args.verbose else None)
-
-    model_path = model_file_to_use(args.model, args.runs_dir or default_runs_dir())
-    predict, not_sure_floor = load_predictor(model_path), not_sure_floor_for(model_path)
+    model_path, predict, not_sure_floor = reader_from(args)
     photos = stress_set(parse_pendigits(dev_data_file(PENDIGITS_FILE)), args.per_condition, args.seed)
     results = []
     for number, photo in enumerate(photos):

@@ -226,21 +226,31 @@ def run_benchmark(photos: Sequence[Photo], predict: Predictor, not_sure_floor: f
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every photo benchmark shares: which model reads, and how much it logs."""
+    parser.add_argument("--model", type=Path, help="a .keras file or a run folder (default: as the CLI)")
+    parser.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each photo's reading")
+
+
+def reader_from(args: argparse.Namespace) -> tuple[Path, Predictor, float]:
+    """Sets up logging as `--verbose` says, and loads the model the options name as the CLI would:
+    its file, its NumPy predictor and its not-sure floor."""
     from core.logging_setup import configure_logging
     from core.numpy_model import load_predictor
     from core.runs import default_runs_dir, model_file_to_use, not_sure_floor_for
 
-    parser = argparse.ArgumentParser(prog="python -m bench.photos", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, help="a .keras file or a run folder (default: as the CLI)")
-    parser.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
-    parser.add_argument("--json", type=Path, help="where to write the results (default: bench/results/photos-TIME.json)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log each photo's reading")
-    args = parser.parse_args(argv)
     configure_logging(logging.DEBUG if args.verbose else None)
-
     model_path = model_file_to_use(args.model, args.runs_dir or default_runs_dir())
-    predict, not_sure_floor = load_predictor(model_path), not_sure_floor_for(model_path)
+    return model_path, load_predictor(model_path), not_sure_floor_for(model_path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.photos", description=__doc__.splitlines()[0])
+    add_model_arguments(parser)
+    parser.add_argument("--json", type=Path, help="where to write the results (default: bench/results/photos-TIME.json)")
+    args = parser.parse_args(argv)
+    model_path, predict, not_sure_floor = reader_from(args)
     photos = read_manifest(dev_data_file(MANIFEST_FILE))
     results = run_benchmark(photos, predict, not_sure_floor)
     scores = scores_by_source(results)
