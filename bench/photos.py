@@ -36,8 +36,7 @@ import numpy as np
 from bench.dev_data import PROJECT_ROOT, dev_data_file
 from core.images import decode_image
 from core.preprocessing import MAX_WORKING_SIDE
-from core.reading import LINE_SEPARATOR, Predictor, read_either_way_up
-from core.segmentation import segment_digits
+from core.reading import LINE_SEPARATOR, Predictor, read_image
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +142,7 @@ def read_picture(image: np.ndarray, predict: Predictor, not_sure_floor: float) -
     Raises:
         NoInkError: no digit was found (a ValueError, which the CLI prints as a message).
     """
-    digits = segment_digits(image)
-    batch = np.stack([digit.preprocessed.model_input for digit in digits])  # (n, 28, 28)
-    return read_either_way_up(image, digits, predict(batch), predict, not_sure_floor).text
+    return read_image(image, predict, not_sure_floor).text
 
 
 def read_photo(photo: Photo, predict: Predictor, not_sure_floor: float) -> PhotoResult:

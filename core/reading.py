@@ -113,3 +113,15 @@ def read_either_way_up(
     if best.turn != "upright":
         logger.info("read %s (mean confidence %.3f)", best.turn, best.confidence)
     return best
+
+
+def read_image(image: np.ndarray, predict: Predictor, not_sure_floor: float) -> Reading:
+    """One picture read as Predict and the benchmarks read it: found, answered in one call, and read
+    either way up (`read_either_way_up`).
+
+    Raises:
+        NoInkError: no digit was found.
+    """
+    upright = segment_digits(image)
+    batch = np.stack([digit.preprocessed.model_input for digit in upright])  # (n, 28, 28)
+    return read_either_way_up(image, upright, predict(batch), predict, not_sure_floor)

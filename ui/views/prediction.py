@@ -7,9 +7,9 @@ import numpy as np
 import streamlit as st
 
 from core.preprocessing import PreprocessedDigit
-from core.reading import LINE_SEPARATOR, QUARTER_TURNS, read_either_way_up
+from core.reading import LINE_SEPARATOR, QUARTER_TURNS, read_image
 from core.runs import RunRecord
-from core.segmentation import SegmentedDigit, segment_digits
+from core.segmentation import SegmentedDigit
 from core.uncertainty import NOT_A_DIGIT_ANSWER, Verdict, judge, likeliest_digit
 from ui.loaders.light import get_predictor
 from ui.session_keys import LAST_PREDICT_INPUT
@@ -65,11 +65,8 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
     Raises:
         NoInkError: the image holds no digit.
     """
-    predict = get_predictor(run.run_id)
-    upright = segment_digits(image)
-    batch = np.stack([found.preprocessed.model_input for found in upright])  # (k, 28, 28) float32
     # A page photographed sideways is read turned, as the CLI reads it; its boxes are in the turned picture.
-    reading = read_either_way_up(image, upright, predict(batch), predict, run.not_sure_floor)
+    reading = read_image(image, get_predictor(run.run_id), run.not_sure_floor)
     digits, probabilities, answer = reading.digits, reading.probabilities, reading.text  # (k, classes) 10 or 11
     if reading.turn != "upright":
         image = np.ascontiguousarray(cv2.rotate(image, QUARTER_TURNS[reading.turn]))
