@@ -33,20 +33,25 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     return scaled[..., np.newaxis]  # (n, 28, 28, 1)
 
 
+def _answer_in_batches(forward: Callable[[np.ndarray], object], images: np.ndarray) -> np.ndarray:
+    """The model's answers for a stack of digits, `EVALUATION_BATCH_SIZE` at a time (bounding memory)."""
+    import keras  # here, not at the top: `core.numpy_model` uses this module without TensorFlow
+
+    batch = to_model_input(images)  # (n, 28, 28, 1)
+    outputs = [
+        keras.ops.convert_to_numpy(forward(batch[start : start + EVALUATION_BATCH_SIZE]))
+        for start in range(0, len(batch), EVALUATION_BATCH_SIZE)
+    ]
+    return np.concatenate(outputs) if outputs else np.zeros((0, NUM_CLASSES), np.float32)
+
+
 def graph_predictor(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
     """`predict_probabilities` for one model called many times: traced once into a TensorFlow graph, which
     answers a 1,000-digit batch about a quarter sooner than an eager call (the robustness grid's 310 calls)."""
     import tensorflow as tf
 
     forward = tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
-
-    def predict(images: np.ndarray) -> np.ndarray:
-        batch = to_model_input(images)
-        return np.concatenate(
-            [forward(batch[start : start + EVALUATION_BATCH_SIZE]).numpy() for start in range(0, len(batch), EVALUATION_BATCH_SIZE)]
-        )
-
-    return predict
+    return lambda images: _answer_in_batches(forward, images)
 
 
 def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
@@ -60,14 +65,7 @@ def predict_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
         (n, classes) float32 probabilities, rows summing to 1: ten digits, and "not a digit" for
         models trained with it (`core.non_digit_training`).
     """
-    import keras  # here, not at the top: `core.numpy_model` uses this module without TensorFlow
-
-    batch = to_model_input(images)  # (n, 28, 28, 1)
-    outputs = [
-        keras.ops.convert_to_numpy(model(batch[start : start + EVALUATION_BATCH_SIZE], training=False))
-        for start in range(0, len(batch), EVALUATION_BATCH_SIZE)
-    ]
-    return np.concatenate(outputs) if outputs else np.zeros((0, NUM_CLASSES), np.float32)
+    return _answer_in_batches(lambda batch: model(batch, training=False), images)
 
 
 def load_model(path: Path) -> keras.Model:
