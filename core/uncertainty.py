@@ -62,7 +62,10 @@ def is_doubted(probabilities: np.ndarray, not_sure_floor: float) -> np.ndarray:
 
 
 def fit_not_sure_floor(validation_probabilities: np.ndarray) -> float:
-    """The confidence below which only `NOT_SURE_QUANTILE` of real (validation) digits fall.
+    """The confidence below which only `NOT_SURE_QUANTILE` of the real (validation) digits answered as digits fall.
+
+    Digits an eleven-output model already answers "not a digit" never reach the floor: counting their
+    low digit confidences would drag it down until "not sure" hardly ever fires.
 
     Args:
         validation_probabilities: (n, classes) probabilities of held-out digits that are surely digits.
@@ -72,7 +75,10 @@ def fit_not_sure_floor(validation_probabilities: np.ndarray) -> float:
     """
     if len(validation_probabilities) == 0:
         raise ValueError('Cannot fit a "not sure" floor on zero validation digits.')
-    confidence = validation_probabilities[:, :NUM_CLASSES].max(axis=1)  # (n,) the likeliest digit's
+    answered_as_digits = validation_probabilities[~is_not_a_digit(validation_probabilities)]
+    if len(answered_as_digits) == 0:
+        raise ValueError('Cannot fit a "not sure" floor: every validation digit was answered "not a digit".')
+    confidence = answered_as_digits[:, :NUM_CLASSES].max(axis=1)  # (m,) the likeliest digit's
     return float(np.quantile(confidence, NOT_SURE_QUANTILE))
 
 

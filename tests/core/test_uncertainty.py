@@ -88,6 +88,21 @@ def test_digit_probabilities_leave_out_not_a_digit_and_sum_to_one():
 
 def test_the_floor_is_fitted_on_the_likeliest_digit_not_on_not_a_digit():
     confidences = np.random.default_rng(0).uniform(0.3, 1.0, 10_000)
-    rows = _with_not_a_digit(_probabilities(confidences), np.full(len(confidences), 0.5))
+    rows = _with_not_a_digit(_probabilities(confidences), np.full(len(confidences), 0.1))  # digits stay likeliest
     assert NOT_A_DIGIT == 10
-    assert fit_not_sure_floor(rows) == pytest.approx(fit_not_sure_floor(_probabilities(confidences) * 0.5))
+    assert fit_not_sure_floor(rows) == pytest.approx(fit_not_sure_floor(_probabilities(confidences) * 0.9))
+
+
+def test_the_floor_leaves_out_digits_already_answered_not_a_digit():
+    confidences = np.random.default_rng(0).uniform(0.3, 1.0, 10_000)
+    # The least confident fifth of the digits is answered "not a digit" (0.9 on the eleventh output).
+    answered_not_a_digit = confidences < np.quantile(confidences, 0.2)
+    rows = _with_not_a_digit(_probabilities(confidences), np.where(answered_not_a_digit, 0.9, 0.0))
+    assert fit_not_sure_floor(rows) == pytest.approx(fit_not_sure_floor(_probabilities(confidences[~answered_not_a_digit])))
+    assert fit_not_sure_floor(rows) > fit_not_sure_floor(_probabilities(confidences))
+
+
+def test_a_floor_needs_a_digit_answered_as_a_digit():
+    rows = _with_not_a_digit(_probabilities(np.array([0.5, 0.6])), np.array([0.9, 0.9]))
+    with pytest.raises(ValueError, match="every validation digit"):
+        fit_not_sure_floor(rows)
