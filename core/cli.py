@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", help="adam, adadelta, sgd or rmsprop")
     train.add_argument("--learning-rate", type=float, help="peak learning rate")
     train.add_argument("--schedule", help="constant or one-cycle")
+    train.add_argument("--label-smoothing", type=float, help="share of each target spread over all classes (0-1)")
     train.add_argument("--train-size", type=int, help="use only this many training images")
     train.add_argument("--validation-split", type=float, help="share of training images held out (default 0.1)")
     train.add_argument("--seed", type=int, default=0, help="random seed; same seed and config, same run")
@@ -105,6 +106,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             optimizer=args.optimizer,
             learning_rate=args.learning_rate,
             schedule=args.schedule,
+            label_smoothing=args.label_smoothing,
             train_size=args.train_size,
             validation_split=args.validation_split,
             augment=args.augment,

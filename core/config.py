@@ -31,6 +31,7 @@ class TrainingConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.01
     schedule: str = "one-cycle"
+    label_smoothing: float = 0.0  # share of each one-hot target spread evenly over all the classes
     train_size: int | None = None  # None: every training image
     validation_split: float = 0.1
     augment: bool = False
@@ -54,6 +55,7 @@ class TrainingConfig:
             optimizer=recipe.optimizer,
             learning_rate=recipe.learning_rate,
             schedule=recipe.schedule,
+            label_smoothing=recipe.label_smoothing,
             augment=recipe.augment,
             uji_digits=recipe.uji_digits,
             non_digits=recipe.non_digits,
@@ -84,6 +86,8 @@ class TrainingConfig:
             raise ValueError(f"Non-digits must be one of {', '.join(NON_DIGIT_METHODS)}, not {self.non_digits!r}.")
         if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10):
             raise ValueError(f"Learning rate must be above 0 and at most 10, not {self.learning_rate!r}.")
+        if not (isinstance(self.label_smoothing, (int, float)) and 0 <= self.label_smoothing < 1):
+            raise ValueError(f"Label smoothing must be from 0 up to (not including) 1, not {self.label_smoothing!r}.")
         if self.train_size is not None and (not isinstance(self.train_size, int) or self.train_size < 20):
             raise ValueError(f"Training-set size must be at least 20 images, not {self.train_size!r}.")
         if not 0 < self.validation_split < 0.5:

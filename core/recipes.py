@@ -22,6 +22,7 @@ class Recipe:
     epochs: int
     augment: bool
     schedule: str  # "constant" or "one-cycle"
+    label_smoothing: float = 0.0  # share of each target spread over the other classes
     uji_digits: bool = False  # also train on UJI writers 1-40's pen digits (core.uji)
     non_digits: str = "none"  # one of core.config.NON_DIGIT_METHODS
 
@@ -31,13 +32,16 @@ RECIPES: dict[str, Recipe] = {
     for recipe in (
         Recipe(
             name="fast",
-            description="Small batch-normalised CNN, Adam with a one-cycle schedule: ~99% in two epochs.",
+            description="Small batch-normalised CNN, Adam with a one-cycle schedule and label smoothing: ~99% in one epoch.",
             optimizer="adam",
-            learning_rate=0.01,
+            # Measured here (issue 17): one epoch at a peak of 0.02 with smoothing 0.1 reached 99.02-99.14% over
+            # three seeds; 0.01 without smoothing, 98.89%; 0.03, 99.04%; batch 512, 98.68%.
+            learning_rate=0.02,
             batch_size=256,
-            epochs=2,
+            epochs=1,
             augment=False,
             schedule="one-cycle",
+            label_smoothing=0.1,
         ),
         Recipe(
             name="best",

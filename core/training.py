@@ -221,13 +221,16 @@ class _ProgressCallback(keras.callbacks.Callback):
             self.on_epoch(metrics)
 
 
-def validation_scores(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float | list[float]]:
+def validation_scores(
+    model: keras.Model, images: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0
+) -> dict[str, float | list[float]]:
     """The validation loss and accuracy Keras would log, and the accuracy on each digit apart.
 
     Args:
         model: the model being trained.
         images: (v, 28, 28) uint8 validation digits.
         labels: (v,) their digits.
+        label_smoothing: the training loss's, so that the two loss curves compare like with like.
 
     Returns:
         `val_loss` and `val_accuracy` over all outputs (a "not a digit" answer is wrong), and
@@ -235,7 +238,9 @@ def validation_scores(model: keras.Model, images: np.ndarray, labels: np.ndarray
     """
     probabilities = predict_probabilities(model, images)  # (v, classes)
     targets = np.eye(probabilities.shape[1], dtype=np.float32)[labels]  # (v, classes) one-hot
-    losses = keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(targets, probabilities))  # (v,)
+    losses = keras.ops.convert_to_numpy(
+        keras.losses.categorical_crossentropy(targets, probabilities, label_smoothing=label_smoothing)
+    )  # (v,)
     return {
         "val_loss": float(np.mean(losses)),
         "val_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
@@ -250,13 +255,13 @@ class _ValidationScores(keras.callbacks.Callback):
     and one pass over the validation digits per epoch gives all three scores.
     """
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+    def __init__(self, images: np.ndarray, labels: np.ndarray, label_smoothing: float) -> None:
         super().__init__()
-        self.images, self.labels = images, labels
+        self.images, self.labels, self.label_smoothing = images, labels, label_smoothing
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:  # fit always passes the one dict every callback then reads
-            logs.update(validation_scores(self.model, self.images, self.labels))
+            logs.update(validation_scores(self.model, self.images, self.labels, self.label_smoothing))
 
 
 def settle_batch_norm(model: keras.Model, images: np.ndarray, batches: int = 60, batch_size: int = 128) -> None:
@@ -317,14 +322,14 @@ def train(
     steps_per_epoch = math.ceil((len(x_train) + (0 if uji is None else len(uji))) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
-        loss="categorical_crossentropy",
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
         metrics=["accuracy"],
     )
     progress = _ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
     model.fit(
         _dataset(x_train, y_train, config, uji=uji),
         epochs=config.epochs,
-        callbacks=[_ValidationScores(split.x_validation, split.y_validation), progress, *callbacks],
+        callbacks=[_ValidationScores(split.x_validation, split.y_validation, config.label_smoothing), progress, *callbacks],
         shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
         verbose=0,
     )

@@ -28,6 +28,7 @@ def test_for_architecture_uses_the_architecture_recipe(name):
     assert config.schedule == recipe.schedule
     assert config.augment == recipe.augment
     assert config.uji_digits == recipe.uji_digits
+    assert config.label_smoothing == recipe.label_smoothing
     # Fields the recipe does not set keep the dataclass defaults.
     assert config.train_size is None
     assert config.validation_split == TrainingConfig().validation_split
@@ -120,6 +121,9 @@ INVALID_VALUES = [
     ("validation_split", -0.1, "Validation split"),
     ("validation_split", math.nan, "Validation split"),
     ("non_digits", "eleventh", "Non-digits"),
+    ("label_smoothing", -0.1, "Label smoothing"),
+    ("label_smoothing", 1.0, "Label smoothing"),
+    ("label_smoothing", "0.1", "Label smoothing"),
     ("non_digits", "", "Non-digits"),
 ]
 
@@ -193,7 +197,7 @@ def test_to_dict_from_dict_round_trip_through_json():
 
 def test_from_dict_ignores_unknown_keys():
     config = TrainingConfig.for_architecture("seed", epochs=3)
-    values = {**config.to_dict(), "mixed_precision": True, "label_smoothing": 0.1}
+    values = {**config.to_dict(), "mixed_precision": True, "weight_decay": 0.1}
     assert TrainingConfig.from_dict(values) == config
 
 

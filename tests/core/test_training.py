@@ -137,7 +137,8 @@ def test_validation_scores_are_what_keras_evaluate_says(short_training, sample_d
     loss, accuracy = result.model.evaluate(
         to_model_input(split.x_validation), keras.utils.to_categorical(split.y_validation, 10), verbose=0
     )
-    scores = validation_scores(result.model, split.x_validation, split.y_validation)
+    scores = validation_scores(result.model, split.x_validation, split.y_validation, result.config.label_smoothing)
+    assert result.config.label_smoothing > 0  # fast's recipe: the smoothed loss is the one compared
     assert scores["val_loss"] == pytest.approx(loss, rel=1e-4)
     assert scores["val_accuracy"] == pytest.approx(accuracy)
 
@@ -201,6 +202,12 @@ def test_training_with_augmentation_runs(sample_data):
     assert result.status == "completed"
     assert len(result.history) == 1 and result.history[0].complete
     assert math.isfinite(result.history[0].loss)
+
+
+def test_the_loss_smooths_the_targets_as_configured(sample_data):
+    result = train(short_config(epochs=1, train_size=300, label_smoothing=0.3), sample_data)
+    assert result.model.loss.label_smoothing == pytest.approx(0.3)
+    assert train(short_config(epochs=1, train_size=300, label_smoothing=0.0), sample_data).model.loss.label_smoothing == 0
 
 
 @pytest.mark.slow

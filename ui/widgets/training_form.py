@@ -54,6 +54,15 @@ def recipe_form(max_train_size: int) -> None:
         middle.selectbox("Optimizer", OPTIMIZERS, key="train_optimizer")
         middle.number_input("Learning rate", min_value=0.0, max_value=10.0, format="%.4f", step=0.001, key="train_learning_rate")
         middle.selectbox("Schedule", SCHEDULES, key="train_schedule")
+        middle.number_input(
+            "Label smoothing",
+            min_value=0.0,
+            max_value=0.9,
+            step=0.05,
+            key="train_label_smoothing",
+            help="Share of each target spread over all the classes: the model is never pushed to be 100% sure. "
+            "`fast` uses 0.1 to reach 99% in one epoch.",
+        )
         right.number_input(
             "Training images (0 = all)", min_value=0, max_value=max_train_size, step=1000, key="train_train_size"
         )
