@@ -69,7 +69,7 @@ class KeptDigitStoreError(RuntimeError):
     """The kept-digits file cannot be used; the message names it, says what is wrong and what to do."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays have no single truth value to compare by
 class NewKeptDigit:
     """A digit about to be kept: what `KeptDigitStore.add` stores."""
 
@@ -119,7 +119,7 @@ class NewKeptDigit:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KeptDigit:
     """A kept digit as stored (its original PNG is read apart: `KeptDigitStore.original_png`)."""
 
@@ -187,11 +187,14 @@ def _kept_digit(row: tuple) -> KeptDigit:
     )
 
 
-def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+def _migrate(connection: sqlite3.Connection, target: str) -> None:
     """Brings the schema to `SCHEMA_VERSION`, each migration in its own transaction.
 
-    Another process may be migrating too: the version is read again under the write lock.
+    Another process may be migrating too: the version is read again under the write lock, which is
+    taken only when the schema is behind, so an up-to-date file is read without locking it.
     """
+    if connection.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
     while True:
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -205,7 +208,7 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
                     connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {version + 1}")
             connection.execute("COMMIT")
-            logger.info("Kept digits at %s: schema %d -> %d", path, version, version + 1)
+            logger.debug("Kept digits at %s: schema %d -> %d", target, version, version + 1)
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -284,7 +287,7 @@ class KeptDigitStore:
             _check_identity(connection, self.path)
             if connection.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
                 connection.execute("PRAGMA journal_mode = WAL")
-            _migrate(connection, self.path)
+            _migrate(connection, target)
             yield connection
         except sqlite3.DatabaseError as error:
             logger.exception("Kept digits at %s unusable", self.path)
