@@ -210,7 +210,8 @@ def _migrate(connection: sqlite3.Connection, target: str) -> None:
             connection.execute("COMMIT")
             logger.debug("Kept digits at %s: schema %d -> %d", target, version, version + 1)
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:  # a failed COMMIT may have ended it already
+                connection.execute("ROLLBACK")
             raise
 
 
@@ -305,7 +306,8 @@ class KeptDigitStore:
                 yield connection
                 connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:  # a failed COMMIT may have ended it already
+                    connection.execute("ROLLBACK")
                 raise
 
     def check(self) -> None:

@@ -84,3 +84,22 @@ def test_a_demo_server_shows_the_collection_without_changes(app_env, kept):
     assert not app.exception
     assert app.button(key="my_digits_delete").disabled and app.button(key="my_digits_save_label").disabled
     assert any("off on this demo server" in caption.value for caption in app.caption)
+
+
+def test_an_exported_zip_imports_once_and_a_bad_file_is_one_error(app_env, kept, kept_digits_path, tmp_path):
+    from core.kept_digits_archive import export_zip
+
+    archive = export_zip(open_store(kept_digits_path))
+    app = open_page(PAGE)
+    app.file_uploader(key="my_digits_import_0").set_value(("mine.zip", archive, "application/zip")).run()
+    app.button(key="my_digits_import").click().run()
+    assert not app.exception
+    assert any(success.value == "Imported 3 digit(s) from mine.zip." for success in app.success)
+    assert len(open_store(kept_digits_path).list()) == 6
+    app.run()  # the uploader was emptied: nothing is imported twice
+    assert len(open_store(kept_digits_path).list()) == 6
+
+    app.file_uploader(key="my_digits_import_1").set_value(("notes.zip", b"not a zip", "application/zip")).run()
+    app.button(key="my_digits_import").click().run()
+    assert not app.exception
+    assert [error.value for error in app.error] == ["notes.zip is not a zip file. Import a zip exported from My digits."]
