@@ -222,9 +222,14 @@ def _check_identity(connection: sqlite3.Connection, path: Path) -> None:
         KeptDigitStoreError: another program's SQLite database, or one written by a newer Digit Lab.
         sqlite3.DatabaseError: the file is not SQLite at all.
     """
-    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    # One read transaction: read apart, the three could straddle another process's first migration.
+    connection.execute("BEGIN")
+    try:
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    finally:
+        connection.execute("COMMIT")
     if application_id != APPLICATION_ID and (tables or version):
         raise KeptDigitStoreError(
             f"{path} is an SQLite database of another program, not Digit Lab's kept digits. Move it away, "

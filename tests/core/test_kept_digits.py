@@ -91,20 +91,24 @@ def test_an_older_schema_is_migrated_and_keeps_its_digits(tmp_path):
     assert not old.model_was_right
 
 
-def _add_digits(path: str, writer: str, count: int) -> None:
+def _add_digits(path: str, writer: str, count: int, start) -> None:
     store = KeptDigitStore(Path(path))
+    start.wait(30)
     for number in range(count):
         store.add(new_digit(label=number % 10, writer=writer, seed=number))
 
 
 def test_writers_in_several_processes_all_land(tmp_path):
+    """They start at once on a file none has created yet: creating and migrating it is raced too."""
     path = tmp_path / "kept.sqlite3"
     context = multiprocessing.get_context("fork")
-    writers = [context.Process(target=_add_digits, args=(str(path), f"writer-{n}", 15)) for n in range(4)]
+    start = context.Event()
+    writers = [context.Process(target=_add_digits, args=(str(path), f"writer-{n}", 15, start)) for n in range(4)]
     for process in writers:
         process.start()
+    start.set()
     for process in writers:
-        process.join(60)
+        process.join(120)
     assert [process.exitcode for process in writers] == [0, 0, 0, 0]
 
     store = open_store(path)
