@@ -31,6 +31,8 @@ class SharedAction(StrEnum):
     DELETING_RUN = "Deleting a run"
     SAVING_RUN = "Saving a run"
     MEASURING_ROBUSTNESS = "Measuring a run's robustness"  # its curves are stored with the run
+    KEEPING_DIGITS = "Keeping digits"  # adding to, or importing into, the kept digits (core.kept_digits)
+    CHANGING_KEPT_DIGITS = "Relabelling or deleting kept digits"
 
 
 class DemoModeRefusal(PermissionError):

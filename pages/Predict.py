@@ -8,11 +8,13 @@ from core.preprocessing import MAX_WORKING_SIDE, NoInkError, reject_lone_dot
 from ui.entrypoint import require_entrypoint
 from ui.limits import admitted_uploads
 from ui.views.prediction import show_prediction
+from ui.widgets.keep_digit import writer_name_input
 from ui.widgets.sidebar import require_active_run
 
 require_entrypoint()
 
 run = require_active_run()
+writer_name_input(st.sidebar)
 
 st.session_state.setdefault("predict_canvas_version", 0)
 draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])

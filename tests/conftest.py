@@ -9,6 +9,7 @@ import pytest
 
 from core.data import MNIST_ENV_VAR
 from core.job_runner import TRAINER_NICENESS_VARIABLE
+from core.kept_digits import DEFAULT_FILE_NAME, KEPT_DIGITS_ENV_VAR
 from tests.prerequisites import require_full_mnist
 
 # Quiet TensorFlow's C++ start-up logging in test output.
@@ -24,6 +25,14 @@ def sample_data():
     from core.data import load_sample
 
     return load_sample()
+
+
+@pytest.fixture(autouse=True)
+def kept_digits_path(tmp_path, monkeypatch) -> Path:
+    """Every test keeps digits in its own temporary file (created only if used), never in the real one."""
+    path = tmp_path / DEFAULT_FILE_NAME
+    monkeypatch.setenv(KEPT_DIGITS_ENV_VAR, str(path))
+    return path
 
 
 @pytest.fixture()

@@ -63,6 +63,12 @@ COMPARE_RUNS = AppPage(
     "pages/Compare_runs.py", "Compare runs", "⚖️", ":material/compare:",
     "two runs side by side with McNemar's test, and robustness curves",
 )
+MY_DIGITS = AppPage(
+    "pages/My_digits.py", "My digits", "📒", ":material/collections_bookmark:",
+    "the digits you kept or corrected on Predict: browse, relabel, export",
+)
 
-PAGES = (HOME, TRAIN, MISCLASSIFIED, CONFUSION_MATRIX, FEATURE_MAPS, PREDICT, WHAT_IF, RUNS, COMPARE_RUNS, INSIGHT)
+PAGES = (
+    HOME, TRAIN, MISCLASSIFIED, CONFUSION_MATRIX, FEATURE_MAPS, PREDICT, MY_DIGITS, WHAT_IF, RUNS, COMPARE_RUNS, INSIGHT
+)
 """In navigation order; the first is the default page."""

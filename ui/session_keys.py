@@ -17,3 +17,6 @@ STARTED_JOB = "started_job"
 FEATURE_MAPS_REQUEST = "feature_maps_request"
 """What another page asks Feature maps to open, once: a test-set index, None for the last input on Predict,
 or a (28, 28) digit itself (What if's bent version)."""
+
+KEPT_DIGITS_WRITER = "kept_digits_writer"
+"""The writer name this session keeps digits under (ui.widgets.keep_digit), "" for none: set on Predict."""

@@ -96,7 +96,9 @@ def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
 def serve_app(runs_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[AppServer]:
     """`streamlit run Home.py` on a free port with the run store `runs_dir` (and `extra_env`), stopped on leaving."""
     port = _free_port()
-    env = dict(os.environ, DIGIT_LAB_RUNS=str(runs_dir), **(extra_env or {}))
+    # The server's kept digits live beside its run store, whatever a test's own fixture set.
+    env = dict(os.environ, DIGIT_LAB_RUNS=str(runs_dir), DIGIT_LAB_KEPT_DIGITS=str(runs_dir / "kept_digits.sqlite3"))
+    env.update(extra_env or {})
     # CI points DIGIT_LAB_MNIST at full MNIST; elsewhere the bundled sample keeps start-up fast and offline.
     env["DIGIT_LAB_MNIST"] = os.environ.get("DIGIT_LAB_MNIST") or "sample"
     command = [

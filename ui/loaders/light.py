@@ -15,6 +15,7 @@ import streamlit as st
 
 from core.data import MnistData, load_mnist
 from core.jobs import TrainingJobs
+from core.kept_digits import KeptDigitStore, default_store_path
 from core.logging_setup import configure_logging
 from core.mode import MODE_KEY, Mode, configured_mode
 from core import runs
@@ -58,3 +59,11 @@ def get_jobs() -> TrainingJobs:
 def get_predictor(run_id: str) -> Callable[[np.ndarray], np.ndarray]:
     """Digits to probabilities for Predict: NumPy when it can, so a first drawing need not wait for TensorFlow."""
     return get_store().load_predictor(run_id)
+
+
+def get_kept_digits() -> KeptDigitStore:
+    """The kept digits at `$DIGIT_LAB_KEPT_DIGITS` or beside the run store, with the server's mode.
+
+    Not cached: the store opens a short connection per operation, and costs nothing to make.
+    """
+    return KeptDigitStore(default_store_path(), mode=get_mode())

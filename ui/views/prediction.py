@@ -14,6 +14,7 @@ from core.uncertainty import NOT_A_DIGIT_ANSWER, Verdict, judge, likeliest_digit
 from ui.loaders.light import get_predictor
 from ui.session_keys import LAST_PREDICT_INPUT
 from ui.widgets.charts import probability_bars
+from ui.widgets.keep_digit import keep_digit_buttons
 from ui.widgets.navigation import open_feature_maps_button
 
 BOX_COLOUR = (255, 127, 14)  # the app's accent orange, RGB
@@ -85,6 +86,7 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
 
             grad_cam_for_any_digit(run.run_id, digits[0].preprocessed.model_input, likeliest_digit(row), f"{key}_explained", left)
         open_feature_maps_button(None, key=f"{key}_open_maps", where=left)
+        keep_digit_buttons(run, digits[0].preprocessed, verdict, f"{key}_keep", left)
         with right:
             _show_steps_and_bars(digits[0].preprocessed, row, key=f"{key}_bars")
         return
@@ -104,4 +106,5 @@ def show_prediction(run: RunRecord, image: np.ndarray, key: str) -> None:
             if verdict.digit is None:
                 st.warning(_doubt(verdict, row))
             open_feature_maps_button(None, key=f"{key}_open_maps_{number}", digit=found.preprocessed.model_input)
+            keep_digit_buttons(run, found.preprocessed, verdict, f"{key}_keep_{number}")
             _show_steps_and_bars(found.preprocessed, row, key=f"{key}_bars_{number}")
