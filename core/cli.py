@@ -13,11 +13,17 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from core.config import NON_DIGIT_METHODS
 from core.logging_setup import LOG_LEVEL_ENV_VAR, configure_logging
 from core.progress import BatchProgress
+
+if TYPE_CHECKING:
+    from core.data import MnistData
+    from core.job_files import JobFolder
+    from core.job_runner import JobOutcome
+    from core.runs import RunStore
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 # TensorFlow's C++ start-up chatter would bury our output; set before anything imports it.
@@ -123,6 +129,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_job_here(job: JobFolder, store: RunStore, data: MnistData, err: TextIO, **progress: Any) -> JobOutcome | int:
+    """Runs a job this process created, watched live on the pages; an exit status when it cannot run.
+
+    `progress` is `on_batch` and `on_epoch`, as `core.job_runner.run_job` takes them.
+    """
+    from core.job_files import request_stop
+    from core.job_runner import run_job, yield_cpu_to_pages
+    from core.job_trainer import JobBusyError
+
+    # Ctrl-C ends the job at the next batch and still saves the run, marked "stopped" (as Stop does on Train).
+    signal.signal(signal.SIGINT, lambda *_: request_stop(job))
+    print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
+    yield_cpu_to_pages(own_session=False)
+    try:
+        return run_job(job, store, lambda: data, **progress)
+    except JobBusyError as error:
+        print(f"error: {error} Wait for it, or stop it on the Train page.", file=err)
+        return EXIT_FAILURE
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+
+
 def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.config import TrainingConfig
     from core.data import load_mnist, load_sample
@@ -154,15 +183,11 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for problem in data.problems:
         print(f"note: {problem}", file=err)
 
-    from core.job_files import create_job, request_stop
-    from core.job_runner import run_job, yield_cpu_to_pages
-    from core.job_trainer import JobBusyError
+    from core.job_files import create_job
 
     store = RunStore(args.runs_dir or default_runs_dir())
     # This process is the trainer: its progress goes to the run store too, so the dashboard shows it live.
     job = create_job(store.root, config, DefaultRequest(args.default_request))
-    # Ctrl-C ends training at the next batch and still saves the run, marked "stopped" (as Stop does on Train).
-    signal.signal(signal.SIGINT, lambda *_: request_stop(job))
 
     on_batch = _batch_printer(config.epochs, err)
 
@@ -181,16 +206,9 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             flush=True,
         )
 
-    print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
-    yield_cpu_to_pages(own_session=False)
-    try:
-        outcome = run_job(job, store, lambda: data, on_batch=on_batch, on_epoch=on_epoch)
-    except JobBusyError as error:
-        print(f"error: {error} Wait for it, or stop it on the Train page.", file=err)
-        return EXIT_FAILURE
-    except ValueError as error:
-        print(f"error: {error}", file=err)
-        return EXIT_USAGE
+    outcome = _run_job_here(job, store, data, err, on_batch=on_batch, on_epoch=on_epoch)
+    if isinstance(outcome, int):
+        return outcome
     if outcome.status == RunStatus.DIVERGED:
         print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not the default", file=err)
     elif outcome.made_default:
@@ -215,9 +233,7 @@ def run_adapt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.adapt import adaptation_config, check_kept_digits
     from core.data import load_mnist, load_sample
     from core.default_model import DefaultRequest
-    from core.job_files import create_job, request_stop
-    from core.job_runner import run_job, yield_cpu_to_pages
-    from core.job_trainer import JobBusyError
+    from core.job_files import create_job
     from core.runs import RunStore, default_runs_dir
 
     store = RunStore(args.runs_dir or default_runs_dir())
@@ -241,17 +257,9 @@ def run_adapt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"adapting {source.label} to {len(labels)} kept digits; MNIST from {data.source} ({data.location})", file=err)
     config = adaptation_config(source, len(labels), args.seed)
     job = create_job(store.root, config, DefaultRequest.NEVER, (images, labels))
-    signal.signal(signal.SIGINT, lambda *_: request_stop(job))  # Ctrl-C: stop at the next step, still save
-    print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
-    yield_cpu_to_pages(own_session=False)
-    try:
-        outcome = run_job(job, store, lambda: data, on_batch=_batch_printer(config.epochs, err))
-    except JobBusyError as error:
-        print(f"error: {error} Wait for it, or stop it on the Train page.", file=err)
-        return EXIT_FAILURE
-    except ValueError as error:
-        print(f"error: {error}", file=err)
-        return EXIT_USAGE
+    outcome = _run_job_here(job, store, data, err, on_batch=_batch_printer(config.epochs, err))
+    if isinstance(outcome, int):
+        return outcome
     print(file=err)
     report = outcome.adaptation
     assert report is not None  # an adaptation job always reports
