@@ -1,4 +1,5 @@
-"""The command line: `python -m core train`, `python -m core predict IMAGE...` and `python -m core robustness RUN`.
+"""The command line: `python -m core train`, `python -m core adapt`, `python -m core predict IMAGE...` and
+`python -m core robustness RUN`.
 
 Machine-readable results go to stdout (`key=value` fields, or one tab-separated line per image);
 progress and errors for people go to stderr. Bad input never prints a traceback.
@@ -12,10 +13,17 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from core.config import NON_DIGIT_METHODS
 from core.logging_setup import LOG_LEVEL_ENV_VAR, configure_logging
+from core.progress import BatchProgress
+
+if TYPE_CHECKING:
+    from core.data import MnistData
+    from core.job_files import JobFolder
+    from core.job_runner import JobOutcome
+    from core.runs import RunStore
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 # TensorFlow's C++ start-up chatter would bury our output; set before anything imports it.
@@ -30,6 +38,26 @@ def _format_fields(**fields: object) -> str:
     for key, value in fields.items():
         parts.append(f"{key}={value:.6g}" if isinstance(value, float) else f"{key}={value}")
     return " ".join(parts)
+
+
+def _batch_printer(epochs: int, err: TextIO) -> Callable[[BatchProgress], None]:
+    """Prints where a job stands on one line, rewritten at most twice a second."""
+    last_shown = [0.0]
+
+    def on_batch(progress: BatchProgress) -> None:
+        # A line per batch would flood a log file; twice a second is plenty for a person.
+        if progress.elapsed_s - last_shown[0] < 0.5 and progress.batch < progress.batches_per_epoch:
+            return
+        last_shown[0] = progress.elapsed_s
+        print(
+            f"\repoch {progress.epoch}/{epochs} batch {progress.batch}/{progress.batches_per_epoch} "
+            f"loss {progress.loss:.4f} {progress.images_per_second:,.0f} img/s",
+            end="",
+            file=err,
+            flush=True,
+        )
+
+    return on_batch
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     default.add_argument("--no-activate", dest="default_request", action="store_const", const="never",
                          help="never make the new run the default model, even if it scores higher")
 
+    adapt = commands.add_parser(
+        "adapt", parents=[common], help="fine-tune a run on the kept digits, replaying MNIST, into a new run"
+    )
+    adapt.add_argument("--run", help="the run to adapt (default: the default model)")
+    adapt.add_argument("--kept-digits", type=Path, metavar="PATH",
+                       help="the kept-digit database (default: the app's, beside the run store)")
+    adapt.add_argument("--writer", help="adapt to this writer's kept digits only (default: everyone's)")
+    adapt.add_argument("--seed", type=int, default=0, help="seeds the held-back split and the fine-tune")
+    adapt.add_argument("--runs-dir", type=Path, help="where runs are found and saved (default: $DIGIT_LAB_RUNS or runs/)")
+    adapt.add_argument("--sample", action="store_true", help="replay and score the bundled sample (offline demos)")
+
     predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, text lines separated by |")
     predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the default run)")
     predict.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
@@ -89,6 +128,29 @@ def build_parser() -> argparse.ArgumentParser:
     robustness.add_argument("--runs-dir", type=Path, help="where runs are found (default: $DIGIT_LAB_RUNS or runs/)")
     robustness.add_argument("--sample", action="store_true", help="measure on the bundled 1,000-image test sample")
     return parser
+
+
+def _run_job_here(job: JobFolder, store: RunStore, data: MnistData, err: TextIO, **progress: Any) -> JobOutcome | int:
+    """Runs a job this process created, watched live on the pages; an exit status when it cannot run.
+
+    `progress` is `on_batch` and `on_epoch`, as `core.job_runner.run_job` takes them.
+    """
+    from core.job_files import request_stop
+    from core.job_runner import run_job, yield_cpu_to_pages
+    from core.job_trainer import JobBusyError
+
+    # Ctrl-C ends the job at the next batch and still saves the run, marked "stopped" (as Stop does on Train).
+    signal.signal(signal.SIGINT, lambda *_: request_stop(job))
+    print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
+    yield_cpu_to_pages(own_session=False)
+    try:
+        return run_job(job, store, lambda: data, **progress)
+    except JobBusyError as error:
+        print(f"error: {error} Wait for it, or stop it on the Train page.", file=err)
+        return EXIT_FAILURE
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
 
 
 def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -123,30 +185,13 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for problem in data.problems:
         print(f"note: {problem}", file=err)
 
-    from core.job_files import create_job, request_stop
-    from core.job_runner import run_job, yield_cpu_to_pages
-    from core.job_trainer import JobBusyError
+    from core.job_files import create_job
 
     store = RunStore(args.runs_dir or default_runs_dir())
     # This process is the trainer: its progress goes to the run store too, so the dashboard shows it live.
     job = create_job(store.root, config, DefaultRequest(args.default_request))
-    # Ctrl-C ends training at the next batch and still saves the run, marked "stopped" (as Stop does on Train).
-    signal.signal(signal.SIGINT, lambda *_: request_stop(job))
 
-    last_shown = [0.0]
-
-    def on_batch(progress) -> None:
-        # A line per batch would flood a log file; twice a second is plenty for a person.
-        if progress.elapsed_s - last_shown[0] < 0.5 and progress.batch < progress.batches_per_epoch:
-            return
-        last_shown[0] = progress.elapsed_s
-        print(
-            f"\repoch {progress.epoch}/{config.epochs} batch {progress.batch}/{progress.batches_per_epoch} "
-            f"loss {progress.loss:.4f} {progress.images_per_second:,.0f} img/s",
-            end="",
-            file=err,
-            flush=True,
-        )
+    on_batch = _batch_printer(config.epochs, err)
 
     def on_epoch(metrics) -> None:
         print(file=err)
@@ -163,16 +208,9 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             flush=True,
         )
 
-    print(f"job: {job.job_id} (watch it live on the Train page)", file=err)
-    yield_cpu_to_pages(own_session=False)
-    try:
-        outcome = run_job(job, store, lambda: data, on_batch=on_batch, on_epoch=on_epoch)
-    except JobBusyError as error:
-        print(f"error: {error} Wait for it, or stop it on the Train page.", file=err)
-        return EXIT_FAILURE
-    except ValueError as error:
-        print(f"error: {error}", file=err)
-        return EXIT_USAGE
+    outcome = _run_job_here(job, store, data, err, on_batch=on_batch, on_epoch=on_epoch)
+    if isinstance(outcome, int):
+        return outcome
     if outcome.status == RunStatus.DIVERGED:
         print("warning: the loss became NaN, infinite or exploded (learning rate too high?); the run is not the default", file=err)
     elif outcome.made_default:
@@ -189,6 +227,60 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out,
         flush=True,
     )
+    return EXIT_OK
+
+
+def run_adapt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Adapts a run to the kept digits in this process (watched live on the pages, like `train`), prints the figures."""
+    from core.adapt import adaptation_config, check_kept_digits
+    from core.data import load_mnist, load_sample
+    from core.default_model import DefaultRequest
+    from core.job_files import create_job
+    from core.runs import RunStore, default_runs_dir
+
+    store = RunStore(args.runs_dir or default_runs_dir())
+    try:
+        run_id = args.run or store.default_run_id()
+        if run_id is None:
+            raise ValueError("there is no model to adapt; train one first or pass --run")
+        source = store.get(run_id)
+    except ValueError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    try:
+        from core.kept_digits import open_store
+
+        images, labels = open_store(args.kept_digits).training_arrays(args.writer)
+        check_kept_digits(images, labels)
+    except Exception as error:  # a missing, corrupt or foreign database: its message, never a traceback
+        print(f"error: kept digits: {error}", file=err)
+        return EXIT_FAILURE
+    data = load_sample() if args.sample else load_mnist()
+    print(f"adapting {source.label} to {len(labels)} kept digits; MNIST from {data.source} ({data.location})", file=err)
+    config = adaptation_config(source, len(labels), args.seed)
+    job = create_job(store.root, config, DefaultRequest.NEVER, (images, labels))
+    outcome = _run_job_here(job, store, data, err, on_batch=_batch_printer(config.epochs, err))
+    if isinstance(outcome, int):
+        return outcome
+    print(file=err)
+    report = outcome.adaptation
+    assert report is not None  # an adaptation job always reports
+    print(
+        _format_fields(
+            kept_digits=report.kept_digits,
+            held_back=report.held_back,
+            held_back_before=report.held_back_before,
+            held_back_after=report.held_back_after,
+            mnist_before=report.mnist_before,
+            mnist_after=report.mnist_after,
+            seconds=report.seconds,
+            status=outcome.status,
+            run=outcome.run.run_id,
+        ),
+        file=out,
+        flush=True,
+    )
+    print(f"note: the default model stays as it was; choose {outcome.run.run_id} on Runs to use it", file=err)
     return EXIT_OK
 
 
@@ -280,5 +372,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     """Runs one command and returns the process exit status (argparse exits 2 on usage errors)."""
     args = build_parser().parse_args(argv)
     configure_logging(logging.DEBUG if args.verbose else None)
-    commands = {"train": run_train, "predict": run_predict, "robustness": run_robustness}
+    commands = {"train": run_train, "adapt": run_adapt, "predict": run_predict, "robustness": run_robustness}
     return commands[args.command](args, out, err)

@@ -38,6 +38,9 @@ class TrainingConfig:
     template_digits: bool = False  # add pen-drawn digits in styles MNIST lacks (core.template_digits)
     uji_digits: bool = False  # add UJI writers 1-40's pen digits, drawn anew each epoch (core.uji)
     non_digits: str = NO_NON_DIGITS  # how to learn "not a digit" from drawn marks (core.non_digit_training)
+    kept_digits: bool = False  # add the digits people kept on Predict (core.kept_digits) to the training data
+    kept_digit_count: int | None = None  # how many kept digits the run learned from, once they were counted
+    adapted_from: str | None = None  # the run this one fine-tuned on kept digits (core.adapt); None: trained afresh
     seed: int = 0
 
     @classmethod
@@ -90,6 +93,8 @@ class TrainingConfig:
             raise ValueError(f"Label smoothing must be from 0 up to (not including) 1, not {self.label_smoothing!r}.")
         if self.train_size is not None and (not isinstance(self.train_size, int) or self.train_size < 20):
             raise ValueError(f"Training-set size must be at least 20 images, not {self.train_size!r}.")
+        if self.kept_digit_count is not None and (not isinstance(self.kept_digit_count, int) or self.kept_digit_count < 0):
+            raise ValueError(f"Kept-digit count must be a whole number of at least 0, not {self.kept_digit_count!r}.")
         if not 0 < self.validation_split < 0.5:
             raise ValueError(f"Validation split must be between 0 and 0.5, not {self.validation_split!r}.")
 

@@ -7,6 +7,7 @@ watches a job live wherever it was started, and a trainer never depends on a vie
     ├── lock                        held (flock) by the one live trainer: one training per store
     └── 20261201-221530-482-3fa9/   job id: UTC start to the millisecond + random suffix, sorts by start
         ├── config.json             TrainingConfig, written once by the launcher
+        ├── kept_digits.npz         the kept digits a job learns from, when its config asks for them (written once)
         ├── state.json              JobRecord, replaced whole: temp file, fsync, os.replace
         ├── progress.jsonl          {"kind": "batch" | "epoch", ...} lines, each one os.write on O_APPEND
         ├── trainer.lock            held (flock) by this job's trainer for its whole life
@@ -24,6 +25,10 @@ watches a job live wherever it was started, and a trainer never depends on a vie
                            finish: state{done} | fail: state{failed}
                            exit or SIGKILL: the kernel frees both locks ─────► lock free, state running:
                                                                                 killed, state{failed}
+
+Two kinds of job share all of this: a training, and an adaptation (`config.adapted_from` names the run it
+fine-tunes on kept_digits.npz, `core.adapt`). The launcher copies the kept digits into the job, so a job
+never reads the kept-digit database and learns from exactly the digits it was started with.
 
 Liveness: a viewer trusts a running state only while trainer.lock is held. If the viewer can take
 that lock itself (shared, for a moment), no trainer is alive: the trainer was killed, or it never
@@ -51,6 +56,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy as np
+
 from core.config import TrainingConfig
 from core.default_model import DefaultRequest
 from core.progress import BatchProgress, EpochMetrics
@@ -64,6 +71,7 @@ STATE_FILE = "state.json"
 PROGRESS_FILE = "progress.jsonl"
 TRAINER_LOCK_FILE = "trainer.lock"
 STOP_FILE = "stop"
+KEPT_DIGITS_FILE = "kept_digits.npz"  # images (n, 28, 28) float32 in [0, 1], labels (n,) uint8
 TRAINER_LOG_FILE = "trainer.log"  # a launched trainer process's stdout and stderr
 TEMPORARY_PREFIX = ".tmp-"  # job folders being created or deleted; never listed
 
@@ -124,6 +132,10 @@ class JobFolder:
     @property
     def stop_file(self) -> Path:
         return self.path / STOP_FILE
+
+    @property
+    def kept_digits_file(self) -> Path:
+        return self.path / KEPT_DIGITS_FILE
 
     @property
     def trainer_log_file(self) -> Path:
@@ -280,6 +292,22 @@ def read_config(folder: JobFolder) -> TrainingConfig:
         raise ValueError(f"{CONFIG_FILE} is unreadable ({error})") from error
 
 
+def read_kept_digits(folder: JobFolder) -> tuple[np.ndarray, np.ndarray] | None:
+    """The kept digits the job learns from: (images (n, 28, 28) float32 in [0, 1], labels (n,) uint8), or
+    None for a job that learns from none.
+
+    Raises:
+        ValueError: the file is there but unreadable.
+    """
+    if not folder.kept_digits_file.is_file():
+        return None
+    try:
+        with np.load(folder.kept_digits_file) as arrays:
+            return arrays["images"].astype(np.float32), arrays["labels"].astype(np.uint8)
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"{KEPT_DIGITS_FILE} is unreadable ({type(error).__name__}: {error})") from error
+
+
 def read_progress(folder: JobFolder, offset: int = 0) -> tuple[list[BatchProgress | EpochMetrics], int]:
     """The progress records after byte `offset`, and the offset to read from next time.
 
@@ -397,9 +425,15 @@ def list_jobs(runs_root: Path) -> list[JobFolder]:
 
 
 def create_job(
-    runs_root: Path, config: TrainingConfig, default_request: DefaultRequest = DefaultRequest.IF_BETTER
+    runs_root: Path,
+    config: TrainingConfig,
+    default_request: DefaultRequest = DefaultRequest.IF_BETTER,
+    kept_digits: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> JobFolder:
     """Writes a new job, `starting`, for a trainer process to claim; the caller validates `config`.
+
+    `kept_digits` (images (n, 28, 28) float32 in [0, 1], labels (n,)) are the digits the job learns from
+    when its config includes kept digits or adapts a run.
 
     `default_request` travels with the job: the trainer applies the default rule (`core.default_model`)
     when it saves the run, whoever is still watching.
@@ -419,6 +453,9 @@ def create_job(
     temporary.mkdir()
     try:
         _write_json_atomically(temporary / CONFIG_FILE, config.to_dict())
+        if kept_digits is not None:
+            images, labels = kept_digits
+            np.savez(temporary / KEPT_DIGITS_FILE, images=images.astype(np.float32), labels=labels.astype(np.uint8))
         record = JobRecord(job_id, JobState.STARTING, started_at=now, updated_at=now, default_request=default_request)
         _write_json_atomically(temporary / STATE_FILE, record.to_dict())
         (temporary / TRAINER_LOCK_FILE).touch()  # so viewers can probe it before the trainer claims

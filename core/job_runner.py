@@ -14,15 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
+import numpy as np
+
 from core.config import TrainingConfig
 from core.data import MnistData
-from core.default_model import becomes_default
-from core.job_files import JobFolder, job_folder
+from core.default_model import DefaultRequest, becomes_default
+from core.job_files import JobFolder, job_folder, read_kept_digits
 from core.job_trainer import TrainerChannel
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.runs import RunRecord, RunStore
 
 if TYPE_CHECKING:
+    from core.adapt import AdaptationReport
     from core.training import TrainingResult
 
 logger = logging.getLogger(__name__)
@@ -73,7 +76,10 @@ def yield_cpu_to_pages(own_session: bool) -> None:
 
 
 class Trainer(Protocol):
-    """What a job runs: the signature of `core.training.train`."""
+    """What a training job runs: the signature of `core.training.train`.
+
+    `kept_digits` is passed only to a job that carries kept digits (`core.job_files.read_kept_digits`).
+    """
 
     def __call__(
         self,
@@ -86,10 +92,28 @@ class Trainer(Protocol):
     ) -> TrainingResult: ...
 
 
+class Adapter(Protocol):
+    """What an adaptation job runs: the signature of `core.adapt.adapt`."""
+
+    def __call__(
+        self,
+        source: RunRecord,
+        images: np.ndarray,
+        labels: np.ndarray,
+        data: MnistData,
+        config: TrainingConfig,
+        *,
+        on_batch: Callable[[BatchProgress], None],
+        on_epoch: Callable[[EpochMetrics], None],
+        should_stop: Callable[[], bool],
+    ) -> TrainingResult: ...
+
+
 def import_and_train(
     config: TrainingConfig,
     data: MnistData,
     *,
+    kept_digits: tuple[np.ndarray, np.ndarray] | None = None,
     on_batch: Callable[[BatchProgress], None],
     on_epoch: Callable[[EpochMetrics], None],
     should_stop: Callable[[], bool],
@@ -97,7 +121,26 @@ def import_and_train(
     """`core.training.train`, imported when called: the job is claimed before TensorFlow's slow import."""
     from core.training import train
 
-    return train(config, data, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop)
+    return train(
+        config, data, kept_digits=kept_digits, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop
+    )
+
+
+def import_and_adapt(
+    source: RunRecord,
+    images: np.ndarray,
+    labels: np.ndarray,
+    data: MnistData,
+    config: TrainingConfig,
+    *,
+    on_batch: Callable[[BatchProgress], None],
+    on_epoch: Callable[[EpochMetrics], None],
+    should_stop: Callable[[], bool],
+) -> TrainingResult:
+    """`core.adapt.adapt`, imported when called, like `import_and_train`."""
+    from core.adapt import adapt
+
+    return adapt(source, images, labels, data, config, on_batch=on_batch, on_epoch=on_epoch, should_stop=should_stop)
 
 
 @dataclass(frozen=True)
@@ -110,6 +153,7 @@ class JobOutcome:
     duration_s: float
     made_default: bool
     default: RunRecord | None  # the store's default after the job
+    adaptation: AdaptationReport | None  # an adaptation job's figures
 
 
 def run_job(
@@ -118,11 +162,13 @@ def run_job(
     load_data: Callable[[], MnistData],
     *,
     trainer: Trainer = import_and_train,
+    adapter: Adapter = import_and_adapt,
     on_batch: Callable[[BatchProgress], None] | None = None,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
 ) -> JobOutcome:
-    """Trains the job in `folder`, saves its run in `store`, and makes it the store's default if the
-    default rule (`core.default_model.becomes_default`) says so for the job's request.
+    """Trains the job in `folder` (or adapts the run it names), saves its run in `store`, and makes it the
+    store's default if the default rule (`core.default_model.becomes_default`) says so for the job's
+    request. An adapted run never becomes the default by itself: the person chooses it.
 
     `on_batch` and `on_epoch` see every batch and epoch too (the CLI prints them).
 
@@ -144,14 +190,17 @@ def run_job(
             if on_epoch is not None:
                 on_epoch(metrics)
 
+        config = channel.config
         try:
-            result = trainer(
-                channel.config,
-                load_data(),
-                on_batch=record_batch,
-                on_epoch=record_epoch,
-                should_stop=channel.stop_requested,
-            )
+            kept_digits = read_kept_digits(folder)
+            progress = dict(on_batch=record_batch, on_epoch=record_epoch, should_stop=channel.stop_requested)
+            if config.adapted_from is not None:
+                if kept_digits is None:
+                    raise ValueError("An adaptation needs kept digits, and this job has none.")
+                result = adapter(store.get(config.adapted_from), *kept_digits, load_data(), config, **progress)
+            else:
+                extra = {} if kept_digits is None else {"kept_digits": kept_digits}
+                result = trainer(config, load_data(), **extra, **progress)
         except ValueError as error:  # bad input (a batch larger than the data): a message, not a crash
             channel.fail(str(error))
             raise
@@ -160,7 +209,7 @@ def run_job(
         default_before = store.default_run()  # before the save: the new run may become the store's fallback
         run = store.save(result)
         made_default = becomes_default(
-            channel.default_request,
+            DefaultRequest.NEVER if config.adapted_from is not None else channel.default_request,
             RunStatus(result.status),
             result.test_accuracy,
             default_before.test_accuracy if default_before is not None else None,
@@ -172,7 +221,8 @@ def run_job(
         logger.info("Job %s saved run %s%s", folder.job_id, run.run_id, " and made it the default" if made_default else "")
         channel.finish(run.run_id, result.status, result.test_accuracy, made_default)
     return JobOutcome(
-        run, RunStatus(result.status), result.test_accuracy, result.duration_s, made_default, store.default_run()
+        run, RunStatus(result.status), result.test_accuracy, result.duration_s, made_default, store.default_run(),
+        result.adaptation,
     )
 
 

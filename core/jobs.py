@@ -4,12 +4,14 @@ A job trains in its own OS process (`core.job_runner`) and talks to viewers only
 in the run store (`core.job_files`), so it outlives the server that launched it, and a training
 started anywhere, the command line included, shows up live in every server watching the store.
 One training at a time per store: the trainer's lock decides, and a second start is refused.
-A demo server's registry refuses to start or stop one (`core.mode`). The launcher is a parameter,
+Adapting a run to kept digits (`core.adapt`) is a job too, under the same lock. A demo server's registry
+refuses to start or stop one (`core.mode`). The launcher and the kept digits' source are parameters,
 so tests run the trainer on a thread with a fake that trains nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import subprocess
@@ -17,8 +19,11 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+import numpy as np
+
+from core.adapt import adaptation_config, check_kept_digits
 from core.config import TrainingConfig
 from core.default_model import DefaultRequest
 from core.job_files import (
@@ -38,11 +43,16 @@ from core.job_trainer import BUSY_ERROR, JobBusyError
 from core.mode import Mode, SharedAction, refuse_in_demo
 from core.progress import EpochMetrics, RunStatus
 
+if TYPE_CHECKING:
+    from core.runs import RunRecord
+
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 Launcher = Callable[[JobFolder], None]
+KeptDigits = tuple[np.ndarray, np.ndarray]  # images (n, 28, 28) float32 in [0, 1], labels (n,)
+KeptDigitsSource = Callable[[str | None], KeptDigits]  # a writer's name, or None for everyone's, to their digits
 
 __all__ = ["JobBusyError", "JobSnapshot", "JobState", "TrainingJobs", "launch_trainer_process"]
 
@@ -141,13 +151,27 @@ def launch_trainer_process(folder: JobFolder) -> None:
     threading.Thread(target=process.wait, name=f"reap-trainer-{process.pid}", daemon=True).start()
 
 
+def kept_digits_of(writer: str | None) -> KeptDigits:
+    """The kept-digit store's digits as the model takes them (`core.kept_digits`, opened at its default place)."""
+    from core.kept_digits import open_store
+
+    return open_store().training_arrays(writer)
+
+
 class TrainingJobs:
     """Launches jobs in one run store and shows its current one; shared by every session of a server."""
 
-    def __init__(self, runs_root: Path, launch: Launcher = launch_trainer_process, mode: Mode = Mode.NORMAL) -> None:
+    def __init__(
+        self,
+        runs_root: Path,
+        launch: Launcher = launch_trainer_process,
+        mode: Mode = Mode.NORMAL,
+        kept_digits: KeptDigitsSource = kept_digits_of,
+    ) -> None:
         self._runs_root = runs_root
         self._launch = launch
         self._mode = mode
+        self._kept_digits = kept_digits
         self._lock = threading.Lock()  # one start at a time from this server, and one view cache
         self._view: JobView | None = None  # the last read, so a poll reads only the progress added since
 
@@ -183,10 +207,34 @@ class TrainingJobs:
         """
         refuse_in_demo(self._mode, SharedAction.TRAINING)
         config.validate()
+        kept_digits = None
+        if config.kept_digits:
+            kept_digits = self._kept_digits(None)
+            config = dataclasses.replace(config, kept_digit_count=len(kept_digits[1]))
+        return self._launch_job(config, default_request, kept_digits)
+
+    def adapt(self, source: RunRecord, writer: str | None = None, seed: int = 0) -> JobSnapshot:
+        """Launches a process that fine-tunes `source` on the kept digits (a writer's, or everyone's) into a
+        new run, which never becomes the default by itself.
+
+        Raises:
+            DemoModeRefusal: this is a demo server.
+            ValueError: there are no usable kept digits.
+            JobBusyError: a training or adaptation is already running in this run store.
+        """
+        refuse_in_demo(self._mode, SharedAction.ADAPTING)
+        images, labels = self._kept_digits(writer)
+        check_kept_digits(images, labels)
+        config = adaptation_config(source, len(labels), seed)
+        return self._launch_job(config, DefaultRequest.NEVER, (images, labels))
+
+    def _launch_job(
+        self, config: TrainingConfig, default_request: DefaultRequest, kept_digits: KeptDigits | None
+    ) -> JobSnapshot:
         with self._lock:
             if job_is_running(self._runs_root):
                 raise JobBusyError(f"{BUSY_ERROR} Watch it or stop it first.")
-            folder = create_job(self._runs_root, config, default_request)
+            folder = create_job(self._runs_root, config, default_request, kept_digits)
             logger.info("Job %s created: %s", folder.job_id, config.to_dict())
             self._launch(folder)
         snapshot = self.snapshot()

@@ -26,6 +26,7 @@ class SharedAction(StrEnum):
     """Every change a viewer could make to what all viewers of a run store share, named as pages say it."""
 
     TRAINING = "Training"
+    ADAPTING = "Adapting a model to kept digits"
     STOPPING_TRAINING = "Stopping a training"
     CHANGING_DEFAULT = "Changing the default model"
     DELETING_RUN = "Deleting a run"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from core.adapt import AdaptationReport
 from core.config import TrainingConfig
 from core.mode import Mode, SharedAction, refuse_in_demo
 from core.progress import EpochMetrics, RunStatus
@@ -44,6 +45,7 @@ HISTORY_FILE = "history.json"
 PREDICTIONS_FILE = "test_predictions.npz"
 SUMMARY_FILE = "summary.json"
 RUN_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE, SUMMARY_FILE)
+ADAPTATION_FILE = "adaptation.json"  # an adapted run's figures (core.adapt.AdaptationReport)
 REALWORLD_FILE = "realworld.json"  # optional: real-handwriting figures from `python -m bench.realworld --record`
 DEFAULT_FILE = "default.json"
 LEGACY_DEFAULT_FILE = "active.json"  # its name before sessions chose their own model; still read
@@ -279,6 +281,20 @@ class RunStore:
             logger.debug("No real-handwriting figures for run %s (%s)", run_id, error)
             return {}
 
+    def adaptation(self, run_id: str) -> AdaptationReport | None:
+        """What adapting produced the run achieved, or None for a run trained afresh.
+
+        Raises:
+            ValueError: unknown run, or its adaptation file is unreadable.
+        """
+        path = self.get(run_id).path / ADAPTATION_FILE
+        if not path.is_file():
+            return None
+        try:
+            return AdaptationReport.from_dict(_read_json(path))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"Run {run_id!r}: {ADAPTATION_FILE} is unreadable ({error}).") from error
+
     def load_model(self, run_id: str) -> keras.Model:
         """Loads a run's model in Keras safe mode.
 
@@ -383,6 +399,8 @@ class RunStore:
                     "temperature": result.temperature,
                 },
             )
+            if result.adaptation is not None:
+                _write_json(temporary / ADAPTATION_FILE, result.adaptation.to_dict())
             os.rename(temporary, self.root / run_id)
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)

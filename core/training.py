@@ -6,6 +6,7 @@ Nothing here knows about Streamlit or threads: the caller passes `on_batch`, `on
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
+from core.adapt import AdaptationReport
 from core.architectures import build_model
 from core.augmentation import build_augmenter, distorted_copies
 from core.calibration import fit_temperature
@@ -30,6 +32,8 @@ from core.template_digits import with_template_digits
 from core.uji import UjiEpochs
 from core.uncertainty import NOT_A_DIGIT, digit_probabilities, fit_not_sure_floor
 
+logger = logging.getLogger(__name__)
+
 # Cross-entropy at chance is ln 10 (about 2.3) and sane runs stay below ~50 even in their first
 # batches; a running mean this high means the weights blew up, even when batch norm keeps it finite.
 DIVERGED_LOSS = 1_000.0
@@ -38,6 +42,10 @@ SETTLED_STEPS = 300
 # The "not sure" floor is fitted on this many distorted copies of each validation digit: 1 in 500
 # of 6,000 digits is only 12 of them, too few to place a quantile steadily.
 FLOOR_DISTORTED_COPIES = 3
+# Kept digits (`TrainingConfig.kept_digits`) are repeated until they make up this share of the training
+# digits, each repeat distorted anew when augmenting: a hundred digits among 54,000 would not count.
+KEPT_DIGIT_SHARE = 0.02
+MAX_KEPT_DIGIT_REPEATS = 20  # more would have the model learn a few drawings by heart
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class TrainingResult:
     data_source: str
     not_sure_floor: float  # fitted on distorted copies of the validation digits
     temperature: float  # calibration temperature fitted on the validation digits
+    adaptation: AdaptationReport | None = None  # what a fine-tune on kept digits achieved (core.adapt)
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,26 @@ def split_training_data(data: MnistData, config: TrainingConfig) -> DataSplit:
     return DataSplit(data.x_train[train], data.y_train[train], data.x_train[validation], data.y_train[validation])
 
 
-def _targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
+def with_kept_digits(
+    images: np.ndarray, labels: np.ndarray, kept_images: np.ndarray, kept_labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits plus the kept ones, repeated to `KEPT_DIGIT_SHARE` of them (at most `MAX_KEPT_DIGIT_REPEATS` times).
+
+    Args:
+        images: (n, 28, 28) uint8 training digits.
+        kept_images: (k, 28, 28) float32 in [0, 1], the kept digits as the model takes them.
+    """
+    if not len(kept_labels):
+        logger.warning("Training was asked to include kept digits, but there are none")
+        return images, labels
+    repeats = min(MAX_KEPT_DIGIT_REPEATS, max(1, round(KEPT_DIGIT_SHARE * len(images) / len(kept_labels))))
+    logger.info("training with %d kept digits, each %d times", len(kept_labels), repeats)
+    kept = np.round(kept_images * 255).astype(np.uint8)  # (k, 28, 28), as MNIST stores digits
+    return (np.concatenate([images, np.tile(kept, (repeats, 1, 1))]),
+            np.concatenate([labels, np.tile(kept_labels.astype(labels.dtype), repeats)]))
+
+
+def training_targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
     """(b, classes) targets; a `NOT_A_DIGIT` label is its own class, or uniform over the digits."""
     if non_digits == ELEVENTH_CLASS:
         return tf.one_hot(labels, NUM_CLASSES + 1)
@@ -119,7 +147,7 @@ def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig,
         x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0  # (b, 28, 28, 1) float32 in [0, 1]
         if augmenter is not None:
             x = augmenter(x, batch_index)
-        return x, _targets(tf.cast(y, tf.int32), config.non_digits), *weights
+        return x, training_targets(tf.cast(y, tf.int32), config.non_digits), *weights
 
     # enumerate() numbers the batches so the stateless pen-width draw differs from batch to batch.
     return dataset.enumerate().map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
@@ -148,7 +176,7 @@ def build_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optim
     return keras.optimizers.RMSprop(learning_rate)
 
 
-class _ProgressCallback(keras.callbacks.Callback):
+class ProgressCallback(keras.callbacks.Callback):
     """Forwards Keras' batch and epoch events to plain callables and obeys the stop flag."""
 
     def __init__(
@@ -286,6 +314,7 @@ def train(
     config: TrainingConfig,
     data: MnistData,
     *,
+    kept_digits: tuple[np.ndarray, np.ndarray] | None = None,
     on_batch: Callable[[BatchProgress], None] | None = None,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -296,6 +325,8 @@ def train(
     Args:
         config: what to train and how; validated here.
         data: the MNIST arrays (full set or the bundled sample).
+        kept_digits: (images (k, 28, 28) float32 in [0, 1], labels (k,)), the kept digits that join the
+            training digits when `config.kept_digits` is set.
         on_batch: called after every batch, on the training thread.
         on_epoch: called after every epoch, on the training thread.
         should_stop: polled after every batch; True ends training after that batch, and the
@@ -303,9 +334,11 @@ def train(
         callbacks: extra Keras callbacks (the benchmark scores the test set after each epoch).
 
     Raises:
-        ValueError: the config is invalid or the data too small for it.
+        ValueError: the config is invalid, the data too small for it, or it asks for kept digits not given.
     """
     config.validate()
+    if config.kept_digits and kept_digits is None:
+        raise ValueError("This training includes kept digits, but none were given.")
     split = split_training_data(data, config)
     if len(split.x_train) < config.batch_size:
         raise ValueError(
@@ -315,6 +348,8 @@ def train(
     x_train, y_train = split.x_train, split.y_train
     if config.template_digits:
         x_train, y_train = with_template_digits(x_train, y_train, config.seed)
+    if config.kept_digits:
+        x_train, y_train = with_kept_digits(x_train, y_train, *kept_digits)
     x_train, y_train = with_non_digits(x_train, y_train, config.non_digits, config.seed)
     uji = UjiEpochs(len(split.x_train), config.seed) if config.uji_digits else None
     keras.utils.set_random_seed(config.seed)
@@ -325,7 +360,7 @@ def train(
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
         metrics=["accuracy"],
     )
-    progress = _ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
+    progress = ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
     model.fit(
         _dataset(x_train, y_train, config, uji=uji),
         epochs=config.epochs,

@@ -210,3 +210,11 @@ def test_from_dict_fills_missing_keys_with_defaults():
     assert restored.seed == TrainingConfig().seed
     assert restored.augment == TrainingConfig().augment
     assert restored.template_digits is False
+
+
+def test_the_kept_digit_fields_round_trip_and_a_negative_count_is_refused():
+    config = TrainingConfig(kept_digits=True, kept_digit_count=12, adapted_from="20261202-043000-best")
+    assert TrainingConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert TrainingConfig.from_dict({"architecture": "fast"}).kept_digits is False  # runs saved before the option
+    with pytest.raises(ValueError, match="Kept-digit count"):
+        TrainingConfig(kept_digit_count=-1).validate()

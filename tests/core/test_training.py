@@ -26,7 +26,7 @@ from core.training import (
     DIVERGED_LOSS,
     FLOOR_DISTORTED_COPIES,
     TrainingResult,
-    _ProgressCallback,
+    ProgressCallback,
     _dataset,
     build_optimizer,
     split_training_data,
@@ -338,8 +338,8 @@ def test_a_learning_rate_far_too_high_is_reported_as_diverged(sample_data, archi
     assert result.test_probabilities.shape == (len(sample_data.x_test), 10)
 
 
-def make_callback(should_stop=None) -> tuple[_ProgressCallback, SimpleNamespace]:
-    callback = _ProgressCallback(10, 32, on_batch=None, on_epoch=None, should_stop=should_stop)
+def make_callback(should_stop=None) -> tuple[ProgressCallback, SimpleNamespace]:
+    callback = ProgressCallback(10, 32, on_batch=None, on_epoch=None, should_stop=should_stop)
     model = SimpleNamespace(stop_training=False)
     callback.set_model(model)
     return callback, model

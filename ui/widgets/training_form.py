@@ -9,7 +9,10 @@ import streamlit as st
 from core.config import NON_DIGIT_METHODS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
-FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name != "validation_split")
+# Not on the form: the split is fixed, and how many kept digits a run saw and which run it adapted are
+# filled in by whoever launches the job (core.jobs).
+NOT_ON_FORM = ("validation_split", "kept_digit_count", "adapted_from")
+FORM_FIELDS = tuple(field.name for field in dataclasses.fields(TrainingConfig) if field.name not in NOT_ON_FORM)
 SAVED_KEY = "train_saved_form"
 
 
@@ -79,6 +82,11 @@ def recipe_form(max_train_size: int) -> None:
             key="train_uji_digits",
             help="800 pen digits by 40 Spanish writers, drawn anew each epoch with a random pen, size, slant and "
             "position, weighted as 12% of the MNIST digits. The shipped `best` recipe uses them.",
+        )
+        right.checkbox(
+            "Include my digits",
+            key="train_kept_digits",
+            help="Adds the digits kept on Predict (see My digits) to the training digits, repeated so they count.",
         )
         right.selectbox(
             "Learn \"not a digit\" from drawn shapes and scribbles",
