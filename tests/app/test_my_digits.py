@@ -41,6 +41,8 @@ def test_the_collection_its_counts_and_the_models_accuracy(app_with_model, kept)
     table = app.dataframe[0].value
     assert table["kept"].tolist() == [0, 0, 0, 1, 0, 0, 0, 2, 0, 0]
     assert "3 digit(s) match." in [caption.value for caption in app.caption]
+    assert [button.label for button in app.button if button.key == "adapt_start"] == ["Adapt to my digits"]
+    assert app.selectbox(key="my_digits_adapt_writer").options == ["Everyone's digits", "ann", "bob"]
 
 
 def test_filters_by_label_mistakes_and_writer(app_env, kept):

@@ -16,6 +16,7 @@ from core.uncertainty import digit_probabilities
 from ui.active_model import active_run
 from ui.loaders.light import get_kept_digits, get_predictor
 from ui.pages import PREDICT
+from ui.widgets.adapt import adapt_to_my_digits
 from ui.widgets.demo import allowed_here
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,14 @@ def _show_outcome() -> None:
         getattr(st, kind)(text)
 
 
+def _show_adapt(store: KeptDigitStore) -> None:
+    """Fine-tuning this session's model on the collection: everyone's digits, or one writer's."""
+    st.subheader("Adapt the model to these digits")
+    everyone = "Everyone's digits"
+    whose = st.selectbox("Whose digits", [everyone, *(name for name in store.writers() if name)], key="my_digits_adapt_writer")
+    adapt_to_my_digits(None if whose == everyone else whose)
+
+
 def show_my_digits() -> None:
     """The whole page; a corrupt or foreign store file is one error message, and the rest of the app is untouched."""
     store = get_kept_digits()
@@ -163,8 +172,7 @@ def show_my_digits() -> None:
             st.info(EMPTY)
         else:
             _show_summary(store, counts)
-            # ADAPT (issue 18, item 4): the Adapt button and its progress go in this container.
-            st.container(key="my_digits_adapt")
+            _show_adapt(store)
             _show_collection(store)
         _show_export_import(store, has_digits=sum(counts.values()) > 0)
     except KeptDigitStoreError as error:
