@@ -1,9 +1,9 @@
 """How well a trained model reads real handwriting: pendigits as canvas drawings, Semeion as photos, UJI as both.
 
-Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. pendigits and Semeion
-come from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing here trains on them or
-tunes anything on their labels. UJI's writers 41-60 come from the project's asset (`core.uji`); writers 1-40
-train the shipped recipe and are never scored here.
+Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG] [--record]`.
+pendigits and Semeion come from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing
+here trains on them or tunes anything on their labels. UJI's writers 41-60 come from the project's asset
+(`core.uji`); writers 1-40 train the shipped recipe and are never scored here.
 """
 
 from __future__ import annotations
@@ -40,16 +40,16 @@ from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit,
 from core.realworld_report import (
     CONFUSION_SETS,
     MISTAKES_FILE,
+    NO_MISTAKES,
     NON_DIGITS,
     PENDIGITS_DEFAULT,
     REALWORLD_FILE,
     SEMEION_PHOTO,
-    SetResult,
     UJI_CANVAS,
     UJI_PHOTO,
     Confusion,
-    NO_MISTAKES,
     Mistakes,
+    SetResult,
     commonest_confusions,
     confusion_to_json,
     save_mistakes,
@@ -440,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--failures", type=Path, metavar="PNG",
                         help="save the model inputs of some mistakes (pendigits, semeion, uji canvas, uji photo) as a grid")
     parser.add_argument("--record", action="store_true",
-                        help=f"also write the figures as {REALWORLD_FILE} into the model's run folder, for the app")
+                        help=f"also write the figures as {REALWORLD_FILE}, and pictures of the commonest mistakes as "
+                        f"{MISTAKES_FILE}, into the model's run folder, for the app's Home")
     return parser
 
 
