@@ -122,8 +122,9 @@ class RealworldReport:
         return matches[0] if matches else None
 
     def worst_pen_variation(self) -> SetResult | None:
-        """The pendigits pen width or fill the model reads worst, if the variations were measured."""
-        variations = [item for item in self.sets if item.dataset == "pendigits" and item.rendering == "canvas"]
+        """The pendigits pen width or fill other than the default the model reads worst, if they were measured."""
+        variations = [item for item in self.sets
+                      if item.dataset == "pendigits" and item.rendering == "canvas" and not item.is_default_pen]
         return min(variations, key=lambda item: item.accuracy) if variations else None
 
     def non_digit_rate(self) -> tuple[str, float] | None:

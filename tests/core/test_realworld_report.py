@@ -76,6 +76,9 @@ def test_a_report_reads_every_set_once_with_its_doubt_rate_and_confusions(tmp_pa
     assert report.find("pendigits", "canvas").accuracy == 0.98
     assert report.find("uji", "photo").n == 200
     assert report.worst_pen_variation().fill == 0.3
+    same_as_default = {**DEFAULT_PEN, "name": "pendigits canvas, width 30, fill 0.7", "stroke_width": 30}
+    tied = read_realworld_report(measured_run(tmp_path / "tied", {**REPORT, "sets": [DEFAULT_PEN, same_as_default]}))
+    assert tied.worst_pen_variation().stroke_width == 30  # a variation, never the default pen itself
     assert report.non_digit_rate() == (NON_DIGITS, 0.45)
     assert report.confusions[0] == Confusion(9, 3, 75, {PENDIGITS_DEFAULT: 51, SEMEION_PHOTO: 24})
     assert report.confusions[1].answer_label == "-" and report.confusions_are_complete
