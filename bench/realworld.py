@@ -1,9 +1,9 @@
 """How well a trained model reads real handwriting: pendigits as canvas drawings, Semeion as photos, UJI as both.
 
-Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG]`. pendigits and Semeion
-come from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing here trains on them or
-tunes anything on their labels. UJI's writers 41-60 come from the project's asset (`core.uji`); writers 1-40
-train the shipped recipe and are never scored here.
+Run `python -m bench.realworld [--model PATH] [--limit N] [--json OUT] [--failures PNG] [--record]`.
+pendigits and Semeion come from $DIGIT_LAB_DEV_DATA (see bench/dev_data.py) and are for measuring only: nothing
+here trains on them or tunes anything on their labels. UJI's writers 41-60 come from the project's asset
+(`core.uji`); writers 1-40 train the shipped recipe and are never scored here.
 """
 
 from __future__ import annotations
@@ -37,7 +37,24 @@ from bench.handwriting import (
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
 from core.pen_strokes import draw_canvas
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
-from core.runs import REALWORLD_FILE, default_runs_dir, model_file_to_use, not_sure_floor_for
+from core.realworld_report import (
+    CONFUSION_SETS,
+    MISTAKES_FILE,
+    NO_MISTAKES,
+    NON_DIGITS,
+    PENDIGITS_DEFAULT,
+    REALWORLD_FILE,
+    SEMEION_PHOTO,
+    UJI_CANVAS,
+    UJI_PHOTO,
+    Confusion,
+    Mistakes,
+    SetResult,
+    commonest_confusions,
+    confusion_to_json,
+    save_mistakes,
+)
+from core.runs import default_runs_dir, model_file_to_use, not_sure_floor_for
 from core.uji import UjiDigit, measuring_digits
 from core.uncertainty import NOT_A_DIGIT, is_doubted
 
@@ -49,26 +66,11 @@ DEFAULT_FILL = 0.7
 STROKE_WIDTHS = (8, 12, 18, 24, 30)  # at DEFAULT_FILL
 FILLS = (0.3, 0.5, 0.7, 0.9)  # at DEFAULT_STROKE_WIDTH
 SUBSET_SEED = 0
-TOP_CONFUSIONS = 5
+TOP_CONFUSIONS = 5  # per set
+COMMONEST_CONFUSIONS = 10  # over CONFUSION_SETS together
+PICTURED_CONFUSIONS = 8  # of those, the ones --record keeps pictures of
+PICTURES_PER_CONFUSION = 6
 NO_PREDICTION = -1  # stands for "the pipeline found no ink", which always counts as wrong
-
-
-@dataclass(frozen=True)
-class SetResult:
-    """Accuracy of the model on one rendering of one dataset."""
-
-    name: str
-    dataset: str  # "pendigits", "semeion" or "uji"
-    rendering: str  # "canvas", "photo" or "plain resize"
-    stroke_width: int | None  # canvas sets only
-    fill: float | None  # canvas sets only
-    n: int
-    correct: int
-    no_ink: int  # digits the pipeline rejected as blank, counted wrong
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.n if self.n else float("nan")
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ class BenchmarkReport:
     failures: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (inputs, labels, predictions), FAILURE_SETS
 
 
-FAILURE_SETS = ("pendigits canvas (default)", "semeion photo", "uji canvas (default)", "uji photo")
+FAILURE_SETS = (PENDIGITS_DEFAULT, SEMEION_PHOTO, UJI_CANVAS, UJI_PHOTO)
 """The sets whose model inputs a report keeps (`BenchmarkReport.failures`), in that order."""
 
 
@@ -361,7 +363,6 @@ def _class_lines(title: str, summary: dict) -> list[str]:
     return [f"{title} per-class accuracy: {per_class}", f"{title} top confusions: {confusions or 'none'}"]
 
 
-NON_DIGITS = "non-digits (stroke-font letters and symbols)"
 TRADE_OFF_FLOORS = (0.5, 0.8, 0.9, 0.95)
 """Floors around the fitted one: what flagging fewer or more non-digits would do to real digits' "?" rate."""
 
@@ -389,6 +390,41 @@ def doubt_rates(probabilities: dict[str, np.ndarray], not_sure_floor: float) -> 
     return {name: float(np.mean(is_doubted(values, not_sure_floor))) for name, values in probabilities.items()}
 
 
+def _confusion_sets(report: BenchmarkReport) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(inputs, labels, predictions) of the sets whose mistakes count as the model's confusions."""
+    return {name: failure for name, failure in zip(FAILURE_SETS, report.failures) if name in CONFUSION_SETS}
+
+
+def report_confusions(report: BenchmarkReport, count: int = COMMONEST_CONFUSIONS) -> list[Confusion]:
+    """The commonest mistakes over pendigits (default pen), Semeion photos and UJI canvases together."""
+    sets = _confusion_sets(report)
+    return commonest_confusions({name: (labels, predictions) for name, (_, labels, predictions) in sets.items()}, count)
+
+
+def mistake_pictures(report: BenchmarkReport, confusions: Sequence[Confusion],
+                     per_confusion: int = PICTURES_PER_CONFUSION) -> Mistakes:
+    """Up to `per_confusion` model inputs of each confusion, taken in turn from each set that makes it, so the
+    pictures show every kind of handwriting behind a mistake rather than the first set's only.
+    """
+    sets = _confusion_sets(report)
+    images, true, given, names = [], [], [], []
+    for confusion in confusions:
+        queues = {name: list(np.flatnonzero((labels == confusion.true) & (predictions == confusion.answer)))
+                  for name, (_, labels, predictions) in sets.items()}
+        taken = 0
+        while taken < per_confusion and any(queues.values()):
+            for name, queue in queues.items():
+                if queue and taken < per_confusion:
+                    images.append(np.round(sets[name][0][queue.pop(0)] * 255).astype(np.uint8))  # (28, 28)
+                    true.append(confusion.true)
+                    given.append(confusion.answer)
+                    names.append(name)
+                    taken += 1
+    if not images:
+        return NO_MISTAKES
+    return Mistakes(np.stack(images), np.array(true), np.array(given), np.array(names))
+
+
 def project_relative(path: Path) -> str:
     """`path` relative to the project when it lies inside it, so a recorded file names no machine's folders."""
     resolved = path.resolve()
@@ -404,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--failures", type=Path, metavar="PNG",
                         help="save the model inputs of some mistakes (pendigits, semeion, uji canvas, uji photo) as a grid")
     parser.add_argument("--record", action="store_true",
-                        help=f"also write the figures as {REALWORLD_FILE} into the model's run folder, for the app")
+                        help=f"also write the figures as {REALWORLD_FILE}, and pictures of the commonest mistakes as "
+                        f"{MISTAKES_FILE}, into the model's run folder, for the app's Home")
     return parser
 
 
@@ -448,6 +485,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         grids = [failure_grid(*failure) for failure in report.failures]
         separator = np.full((6, grids[0].shape[1]), 128, np.uint8)  # a grey bar between the datasets
         cv2.imwrite(str(args.failures), np.vstack([part for grid in grids for part in (grid, separator)][:-1]))
+    confusions = report_confusions(report)
+    listed = ", ".join(f"{c.true}→{_answer_name(c.answer)} ×{c.count}" for c in confusions)
+    print(f"commonest confusions (pendigits, semeion, uji canvas): {listed or 'none'}")
     if args.json is not None or args.record:
         document = {
             "command": command,
@@ -461,6 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "uji_canvas": report.uji_canvas,
             "not_sure_floor": not_sure_floor,
             "not_sure_rates": rates_at_run_floor,
+            "commonest_confusions": [confusion_to_json(confusion) for confusion in confusions],
         }
         text = json.dumps(document, indent=2)
         if args.json is not None:
@@ -468,6 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.record:
             # Beside the model, so the app can show the figures wherever the run goes.
             (model_path.parent / REALWORLD_FILE).write_text(text, encoding="utf-8")
+            save_mistakes(model_path.parent / MISTAKES_FILE, mistake_pictures(report, confusions[:PICTURED_CONFUSIONS]))
     return 0
 
 

@@ -24,6 +24,7 @@ from core.adapt import AdaptationReport
 from core.config import TrainingConfig
 from core.mode import Mode, SharedAction, refuse_in_demo
 from core.progress import EpochMetrics, RunStatus
+from core.realworld_report import RealworldReport, read_realworld_report
 from core.uncertainty import DEFAULT_NOT_SURE_FLOOR, digit_probabilities
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ PREDICTIONS_FILE = "test_predictions.npz"
 SUMMARY_FILE = "summary.json"
 RUN_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE, SUMMARY_FILE)
 ADAPTATION_FILE = "adaptation.json"  # an adapted run's figures (core.adapt.AdaptationReport)
-REALWORLD_FILE = "realworld.json"  # optional: real-handwriting figures from `python -m bench.realworld --record`
 DEFAULT_FILE = "default.json"
 LEGACY_DEFAULT_FILE = "active.json"  # its name before sessions chose their own model; still read
 TEMPORARY_PREFIX = ".tmp-"
@@ -271,15 +271,9 @@ class RunStore:
         with np.load(self.get(run_id).path / PREDICTIONS_FILE) as stored:
             return digit_probabilities(stored["probabilities"].astype(np.float32))
 
-    def realworld_accuracy(self, run_id: str) -> dict[str, float]:
-        """Accuracy on real handwriting by set name, if the run was measured (empty otherwise)."""
-        path = self.get(run_id).path / REALWORLD_FILE
-        try:
-            sets = _read_json(path)["sets"]
-            return {str(item["name"]): float(item["accuracy"]) for item in sets}
-        except (OSError, ValueError, KeyError, TypeError) as error:  # most runs were never measured
-            logger.debug("No real-handwriting figures for run %s (%s)", run_id, error)
-            return {}
+    def realworld_report(self, run_id: str) -> RealworldReport | None:
+        """The run's real-handwriting figures and mistake pictures; None if it was never measured (or they are unreadable)."""
+        return read_realworld_report(self.get(run_id).path)
 
     def adaptation(self, run_id: str) -> AdaptationReport | None:
         """What adapting produced the run achieved, or None for a run trained afresh.

@@ -7,11 +7,9 @@ from ui.entrypoint import require_entrypoint
 from ui.loaders.light import get_data, get_store
 from ui.loaders.warmup import start_tensorflow_warmup
 from ui.pages import HOME, PAGES
+from ui.views.realworld import real_handwriting
 
 require_entrypoint()
-
-PEN_SET = "pendigits canvas, width 18, fill 0.7 (default)"
-SCAN_SET = "semeion photo"
 
 st.write(
     "Train a convolutional network on MNIST's handwritten digits, watch it learn, see where and why "
@@ -44,12 +42,9 @@ with model_column:
             f"{active.run_id} · {active.config.architecture} · {active.parameter_count:,} parameters · "
             f"trained {active.duration_s:.0f} s on {active.data_source}"
         )
-        realworld = get_store().realworld_accuracy(active.run_id)
-        if realworld:
-            pen, scan = st.columns(2)
-            pen.metric("Tablet handwriting", f"{realworld.get(PEN_SET, float('nan')):.1%}", help="7,494 pendigits drawn as canvas strokes")
-            scan.metric("Scanned digits", f"{realworld.get(SCAN_SET, float('nan')):.1%}", help="1,593 Semeion scans as photos")
-            st.caption("Real handwriting the model never trained on (`python -m bench.realworld`).")
+
+if active is not None:
+    real_handwriting(active, get_store().realworld_report(active.run_id))
 
 st.subheader("Sample digits")
 st.image([data.x_test[index] for index in range(10)], caption=[f"label {data.y_test[index]}" for index in range(10)], width=64)

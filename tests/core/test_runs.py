@@ -528,13 +528,14 @@ def test_a_floor_saved_under_its_old_name_still_reads(store):
     assert store.get(record.run_id).not_sure_floor == pytest.approx(0.61)
 
 
-def test_realworld_accuracy_reads_the_recorded_figures(store):
+def test_realworld_report_reads_the_recorded_figures(store):
     record = store.save(make_result())
-    assert store.realworld_accuracy(record.run_id) == {}
-    (record.path / "realworld.json").write_text(json.dumps({"sets": [{"name": "semeion photo", "accuracy": 0.9}]}))
-    assert store.realworld_accuracy(record.run_id) == {"semeion photo": 0.9}
+    assert store.realworld_report(record.run_id) is None
+    semeion = {"name": "semeion photo", "dataset": "semeion", "rendering": "photo", "n": 10, "correct": 9}
+    (record.path / "realworld.json").write_text(json.dumps({"sets": [semeion]}))
+    assert {item.name: item.accuracy for item in store.realworld_report(record.run_id).sets} == {"semeion photo": 0.9}
     (record.path / "realworld.json").write_text("{broken")
-    assert store.realworld_accuracy(record.run_id) == {}
+    assert store.realworld_report(record.run_id) is None
 
 
 def test_model_file_to_use_prefers_the_given_model_then_the_default_run_then_the_shipped(store, tmp_path):
