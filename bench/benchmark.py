@@ -1,10 +1,10 @@
 """Digit Lab's performance benchmark: training speed, inference latency and app start-up.
 
-    python -m bench.benchmark [--skip-training] [--skip-app] [--max-epochs N] [--json PATH]
+    python -m bench.benchmark [--skip-training] [--skip-app] [--max-epochs N] [--canvas-drawings N] [--json PATH]
 
 Prints a markdown table and writes every figure as JSON (default bench/results/benchmark.json).
 Needs full MNIST ($DIGIT_LAB_MNIST), the pendigits file of the development data ($DIGIT_LAB_DEV_DATA, see
-bench/dev_data.py) for the inference figures and, for the app figures, Debian's Chromium.
+bench/dev_data.py) for the inference and canvas figures and, for the app figures, Debian's Chromium.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -120,43 +121,51 @@ def wait_for_health(url: str, timeout_s: float = 60) -> None:
     raise TimeoutError("the Streamlit server never answered its health check")
 
 
+@contextmanager
+def streamlit_server(runs_dir: Path) -> Iterator[str]:
+    """`streamlit run Home.py` on a free port with the run store `runs_dir`; yields its address once healthy."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", f"--server.port={port}", "--server.headless=true"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DIGIT_LAB_RUNS": str(runs_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_health(url)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def time_app(tmp_runs: Path, chromium: Path) -> dict[str, Any]:
     """Server start → health → Home rendered → first Predict answer, in a real Chromium."""
     from playwright.sync_api import expect, sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DIGIT_LAB_RUNS": str(tmp_runs)}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         started = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "Home.py", f"--server.port={port}", "--server.headless=true"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            wait_for_health(url)
-            healthy = time.perf_counter()
-            page = browser.new_page()
-            page.goto(url)
-            expect(page.get_by_text("Sample digits")).to_be_visible(timeout=60_000)
-            home = time.perf_counter()
-            page.goto(f"{url}/Predict")
-            surface = page.locator("canvas.upper-canvas")
-            expect(surface).to_be_visible(timeout=60_000)
-            box = surface.bounding_box()
-            page.mouse.move(box["x"] + 140, box["y"] + 40)
-            page.mouse.down()
-            page.mouse.move(box["x"] + 140, box["y"] + 240, steps=12)
-            page.mouse.up()
-            expect(page.locator('[data-testid="stMetric"]', has_text="Prediction")).to_be_visible(timeout=60_000)
-            answered = time.perf_counter()
+            with streamlit_server(tmp_runs) as url:
+                healthy = time.perf_counter()
+                page = browser.new_page()
+                page.goto(url)
+                expect(page.get_by_text("Sample digits")).to_be_visible(timeout=60_000)
+                home = time.perf_counter()
+                page.goto(f"{url}/Predict")
+                surface = page.locator("canvas.upper-canvas")
+                expect(surface).to_be_visible(timeout=60_000)
+                box = surface.bounding_box()
+                page.mouse.move(box["x"] + 140, box["y"] + 40)
+                page.mouse.down()
+                page.mouse.move(box["x"] + 140, box["y"] + 240, steps=12)
+                page.mouse.up()
+                expect(page.locator('[data-testid="stMetric"]', has_text="Prediction")).to_be_visible(timeout=60_000)
+                answered = time.perf_counter()
         finally:
-            server.terminate()
-            server.wait(timeout=30)
             browser.close()
     return {
         "server_start_to_health_s": healthy - started,
@@ -210,6 +219,13 @@ def markdown_report(results: dict[str, Any]) -> str:
             f"| health check to Home rendered | {app['home_rendered_after_health_s']:.2f} |",
             f"| health check to first Predict answer | {app['first_predict_answer_after_health_s']:.2f} |",
         ]
+    canvas = results.get("canvas")
+    if canvas:
+        from bench.canvas_latency import report_lines
+
+        if not app:
+            lines += ["| app (real Chromium) | seconds |", "|---|---:|"]
+        lines += report_lines(canvas)
     return "\n".join(lines)
 
 
@@ -220,10 +236,11 @@ def main() -> int:
     parser.add_argument("--skip-app", action="store_true")
     parser.add_argument("--architectures", nargs="+", default=list(RECIPES))
     parser.add_argument("--max-epochs", type=int, help="cap every recipe's epochs (quick runs)")
+    parser.add_argument("--canvas-drawings", type=int, default=100, help="pen digits drawn on Predict's canvas")
     parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "bench" / "results" / "benchmark.json")
     args = parser.parse_args()
     try:  # before any training, which takes minutes
-        pendigits = None if args.skip_inference else dev_data_file(PENDIGITS_FILE)
+        pendigits = None if args.skip_inference and args.skip_app else dev_data_file(PENDIGITS_FILE)
         chromium = None if args.skip_app else require_chromium()
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -248,6 +265,11 @@ def main() -> int:
 
         with tempfile.TemporaryDirectory() as runs:
             results["app"] = time_app(Path(runs), chromium)
+        print("canvas answers…", file=sys.stderr, flush=True)
+        from bench.canvas_latency import time_canvas
+
+        with tempfile.TemporaryDirectory() as runs:
+            results["canvas"] = time_canvas(Path(runs), chromium, pendigits, args.canvas_drawings)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
     print(markdown_report(results))

@@ -153,6 +153,12 @@ def pen_digit_strokes(digit: PenDigit) -> list[np.ndarray]:
     return [np.column_stack([stroke[:, 0], PEN_BOX_SIZE - stroke[:, 1]]) for stroke in digit.strokes]
 
 
+def fit_pen_digit(digit: PenDigit, canvas_side: float, fill: float = 0.7) -> list[np.ndarray]:
+    """The digit's strokes scaled and centred on a square canvas, its longer side spanning `fill` of it:
+    `(k, 2)` float64 canvas pixels each, y down, as a hand would draw them on the Predict page."""
+    return fit_strokes(pen_digit_strokes(digit), canvas_side, fill * canvas_side)
+
+
 def parse_semeion(path: Path | str) -> tuple[np.ndarray, np.ndarray]:
     """Reads `semeion.data`: one digit a line, 256 ink values (16x16, row-major) then a one-hot label.
 

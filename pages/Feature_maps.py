@@ -64,7 +64,7 @@ left, right = st.columns([1, 3])
 left.image(image, width=140, caption=caption, clamp=True)
 not_a_digit = bool(is_not_a_digit(probabilities[np.newaxis])[0])
 left.metric("Prediction", NOT_A_DIGIT_ANSWER if not_a_digit else likeliest_digit(probabilities))
-right.plotly_chart(probability_bars(probabilities), key="fm_bars")
+right.vega_lite_chart(probability_bars(probabilities), key="fm_bars")
 
 explanation_panel(run.run_id, image, likeliest_digit(probabilities))
 

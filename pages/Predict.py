@@ -5,21 +5,17 @@ from streamlit_drawable_canvas import st_canvas
 
 from core.images import ImageDecodeError, decode_image
 from core.preprocessing import MAX_WORKING_SIDE, NoInkError, reject_lone_dot
+from core.runs import RunRecord
 from ui.entrypoint import require_entrypoint
 from ui.limits import admitted_uploads
 from ui.views.prediction import show_prediction
 from ui.widgets.keep_digit import writer_name_input
 from ui.widgets.sidebar import require_active_run
 
-require_entrypoint()
 
-run = require_active_run()
-writer_name_input(st.sidebar)
-
-st.session_state.setdefault("predict_canvas_version", 0)
-draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])
-
-with draw_tab:
+@st.fragment
+def draw_and_predict(run: RunRecord) -> None:
+    """The canvas and its answer. A fragment: a stroke reruns only this, not the page's frame or uploads."""
     settings = st.columns([2, 3])
     stroke_width = settings[0].slider("Stroke width", 5, 40, 18, key="predict_stroke_width")
     wide = settings[1].toggle("Wide canvas, for a number of several digits", key="predict_wide")
@@ -39,7 +35,7 @@ with draw_tab:
         if st.button("Clear"):
             # A new key mounts a fresh, empty canvas.
             st.session_state["predict_canvas_version"] += 1
-            st.rerun()
+            st.rerun(scope="fragment")
     with result_column:
         drawing = canvas.image_data  # (280, W, 4) uint8 RGBA, white ink on black; None before the first draw
         if drawing is None or not drawing[..., :3].any():
@@ -50,6 +46,18 @@ with draw_tab:
                 show_prediction(run, drawing, key="canvas")
             except NoInkError as error:
                 st.warning(str(error))
+
+
+require_entrypoint()
+
+run = require_active_run()
+writer_name_input(st.sidebar)
+
+st.session_state.setdefault("predict_canvas_version", 0)
+draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])
+
+with draw_tab:
+    draw_and_predict(run)
 
 with upload_tab:
     uploads = st.file_uploader(

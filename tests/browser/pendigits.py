@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.handwriting import PenDigit, parse_pendigits, pen_digit_strokes
-from core.pen_strokes import fit_strokes
+from bench.handwriting import PenDigit, fit_pen_digit, parse_pendigits
 from tests.fixtures import PENDIGITS_FIXTURE
 
 Point = tuple[float, float]
@@ -34,5 +33,4 @@ def first_of_each_class(digits: list[PenDigit], per_class: int) -> list[PenDigit
 
 def fit_to_canvas(digit: PenDigit, canvas_side: float, fill: float = 0.7) -> tuple[Stroke, ...]:
     """Scales and centres a digit so its longer side spans `fill` of the canvas, keeping its aspect ratio."""
-    fitted = fit_strokes(pen_digit_strokes(digit), canvas_side, fill * canvas_side)  # screen y points down
-    return tuple(tuple((float(x), float(y)) for x, y in stroke) for stroke in fitted)
+    return tuple(tuple((float(x), float(y)) for x, y in stroke) for stroke in fit_pen_digit(digit, canvas_side, fill))

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Locator, Page, WebSocket, expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench.canvas_latency import run_ending
+
 RUN_TIMEOUT_MS = 60_000  # a run may load TensorFlow and a model, or score the test set
 
 
@@ -39,14 +41,12 @@ class ConsoleError:
 
 def _is_full_run_finished(payload: bytes | str) -> bool:
     """True for the message that ends a whole-page run that was not interrupted by a rerun."""
-    if isinstance(payload, str):
-        return False
-    message = ForwardMsg()
-    message.ParseFromString(payload)
-    return (
-        message.WhichOneof("type") == "script_finished"
-        and message.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
-    )
+    return run_ending(payload) == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+
+
+def _is_fragment_run_finished(payload: bytes | str) -> bool:
+    """True for the message that ends a fragment's run (only the fragment reran) that was not interrupted."""
+    return run_ending(payload) == ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 
 
 @dataclass
@@ -103,10 +103,12 @@ class AppTab:
         expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=RUN_TIMEOUT_MS)
 
     @contextmanager
-    def finished_run(self, timeout_ms: float = RUN_TIMEOUT_MS) -> Iterator[None]:
-        """Waits, after the block, for the next whole-page run to finish (the one the block's action triggers)."""
+    def finished_run(self, timeout_ms: float = RUN_TIMEOUT_MS, fragment: bool = False) -> Iterator[None]:
+        """Waits, after the block, for the next run to finish (the one the block's action triggers): a
+        whole-page run, or with `fragment` a fragment's (a widget inside an `st.fragment` reruns only that)."""
         assert self.websocket is not None, "open a page first"
-        with self.websocket.expect_event("framereceived", predicate=_is_full_run_finished, timeout=timeout_ms):
+        finished = _is_fragment_run_finished if fragment else _is_full_run_finished
+        with self.websocket.expect_event("framereceived", predicate=finished, timeout=timeout_ms):
             yield
 
     def navigate(self, label: str) -> None:

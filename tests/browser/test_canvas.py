@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench.canvas_latency import run_ending
 from tests.browser.pendigits import Stroke, first_of_each_class, fit_to_canvas, read_pendigits
 from tests.browser.streamlit_ui import AppTab
 
@@ -65,7 +67,7 @@ class Canvas:
     def draw(self, strokes: tuple[Stroke, ...]) -> None:
         """Replays strokes (canvas pixels) with the mouse and waits until the app has answered each one.
 
-        Every stroke sends the drawing to the server and reruns the page, which redraws the "original" step
+        Every stroke sends the drawing to the server and reruns the canvas's fragment, which redraws the "original" step
         image: a new image address shows this stroke's run arrived, an idle app that the run ended.
         """
         original = self.tab.main.get_by_test_id("stImage").locator("img").first
@@ -83,7 +85,7 @@ class Canvas:
                 mouse.move(left + x1, top + y1, steps=steps)
             mouse.up()
             if before is None:
-                expect(original).to_have_attribute("src", re.compile(r"/media/"))
+                expect(original).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
             else:
                 expect(original).not_to_have_attribute("src", before)
             self.tab.wait_until_idle()
@@ -91,7 +93,7 @@ class Canvas:
     def click(self, x: float, y: float) -> None:
         """One click, as a user trying the pen: a dot, answered without any step image."""
         self._wait_in_place()
-        with self.tab.finished_run():
+        with self.tab.finished_run(fragment=True):
             self.tab.page.mouse.click(self.home["x"] + x, self.home["y"] + y)
         self.tab.wait_until_idle()
 
@@ -101,7 +103,7 @@ class Canvas:
         Clear mounts a new canvas under a new key, a moment after the hint appears.
         """
         old_surface = self.surface.element_handle()
-        with self.tab.finished_run():
+        with self.tab.finished_run(fragment=True):
             self.tab.main.get_by_role("button", name="Clear").click()
         expect(self.tab.main.get_by_text(HINT)).to_be_visible()
         expect(self.tab.metric("Prediction")).to_have_count(0)
@@ -123,7 +125,7 @@ def test_empty_canvas_shows_the_hint_and_clear_empties_it(tab: AppTab, shipped_m
     expect(hint).to_have_count(0)
     assert canvas.ink_pixels() > 1000
     # The screenshot is for a person to look at: wait for the step images and the probability chart.
-    expect(tab.main.locator(".js-plotly-plot")).to_be_visible()
+    expect(tab.main.get_by_test_id("stVegaLiteChart").locator("canvas, svg").first).to_be_visible()
     for image in tab.main.get_by_test_id("stImage").locator("img").all():
         expect(image).to_have_js_property("complete", True)
     tab.page.screenshot(path=PREDICT_SCREENSHOT, full_page=True)
@@ -141,7 +143,7 @@ def test_stroke_width_changes_the_drawing(tab: AppTab, shipped_model_active) -> 
     ink = {}
     for key, width in (("Home", 5), ("End", 40)):
         # The slider's value reaches the canvas through a rerun: wait for it before drawing.
-        with tab.finished_run():
+        with tab.finished_run(fragment=True):
             thumb.press(key)
         expect(tab.main.get_by_test_id("stSliderThumbValue")).to_have_text(str(width))
         if ink:
@@ -152,6 +154,37 @@ def test_stroke_width_changes_the_drawing(tab: AppTab, shipped_model_active) -> 
     length = math.dist(*VERTICAL_STROKE)
     assert 0.5 * length * 5 < ink[5] < 2 * length * 5
     assert ink[40] > 4 * ink[5]
+
+
+@pytest.mark.browser
+def test_a_stroke_reruns_only_the_canvas_and_its_answer(tab: AppTab, shipped_model_active) -> None:
+    """Drawing reruns the canvas's fragment, not the whole page with its sidebar and upload tab."""
+    canvas = Canvas(tab)
+    endings = []
+    tab.websocket.on("framereceived", lambda payload: endings.append(run_ending(payload)))
+    value = tab.metric_value("Prediction")
+    for strokes, digit in (((VERTICAL_STROKE,), "1"), ((ellipse(CANVAS_SIDE / 2, 90),), "0")):
+        canvas.draw(strokes)
+        expect(value).to_have_text(digit)
+        canvas.clear()
+    endings = [ending for ending in endings if ending is not None]
+    # Clear reruns the fragment at once: its first run ends early for that rerun.
+    assert endings.count(ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY) >= 4, endings
+    assert ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY not in endings, endings  # no whole-page run
+
+
+@pytest.mark.browser
+def test_a_drawing_opens_in_feature_maps(tab: AppTab, shipped_model_active) -> None:
+    """The link sits inside the canvas's fragment and still opens another page (a whole-app rerun)."""
+    canvas = Canvas(tab)
+    canvas.draw((VERTICAL_STROKE,))
+    expect(tab.metric_value("Prediction")).to_have_text("1")
+    with tab.finished_run():
+        tab.main.get_by_role("button", name="Open its feature maps").click()
+    expect(tab.page).to_have_url(re.compile(r"/Feature_maps"))
+    expect(tab.main.get_by_test_id("stRadio").get_by_role("radio", name="Last drawing on Predict")).to_be_checked()
+    expect(tab.metric_value("Prediction")).to_have_text("1")
+    expect(tab.page.get_by_test_id("stException")).to_have_count(0)
 
 
 def ellipse(centre: float, radius: float, points: int = 48) -> Stroke:

@@ -115,7 +115,7 @@ def what_if_answer(run: RunRecord, image: np.ndarray, caption: str, perturbation
         f"{probabilities[original_digit]:.1%}",
         delta=f"{(probabilities[original_digit] - original_probabilities[original_digit]) * 100:+.1f} points",
     )
-    st.plotly_chart(probability_bars(probabilities), key="whatif_bars")
+    st.vega_lite_chart(probability_bars(probabilities), key="whatif_bars")
 
     map_column, link_column = st.columns(2)
     if map_column.button("Occlusion map", key="whatif_occlusion_map", help="Slides the patch over every pixel"):
