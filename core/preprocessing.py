@@ -277,10 +277,16 @@ def ink_mask(bright: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray
         raise NoInkError(
             "No digit found: the image is blank or too faint. Draw a digit, or upload a picture with clear ink."
         )
-    otsu, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    threshold = max(otsu, background + 0.25 * (peak - background))
-    _, mask = cv2.threshold(blurred, threshold, 255, cv2.THRESH_BINARY)
+    _, mask = cv2.threshold(blurred, ink_threshold(blurred), 255, cv2.THRESH_BINARY)
     return remove_specks(mask, max_pieces)
+
+
+def ink_threshold(blurred: np.ndarray) -> float:
+    """The grey level above which a blurred bright-ink picture is ink: Otsu's, but never below a quarter
+    of the way from the background (`border_level`) to the brightest ink (see `ink_mask`)."""
+    background = border_level(blurred)
+    otsu, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return max(otsu, background + 0.25 * (int(blurred.max()) - background))
 
 
 def remove_specks(mask: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray:

@@ -21,6 +21,7 @@ from core.preprocessing import (
     crop_to_ink,
     finish_digit,
     ink_mask,
+    ink_threshold,
     normalise_polarity,
     stroke_width,
     suppress_background,
@@ -41,8 +42,9 @@ BREAK_GAP_STROKES = 1.0
 broken stroke; further apart, they are digits on different lines."""
 
 FRAGMENT_STROKES = 3.0
-"""A piece less tall than this many stroke widths, and than `FLAT_SHARE` of the tallest piece, is a
-fragment (a dash, a dot, a detached flag or bar): no digit is that flat next to its neighbours."""
+"""A piece less tall than this many stroke widths, and than `FLAT_SHARE` of the typical digit's height
+(see `_digit_height`), is a fragment (a dash, a dot, a detached flag or bar): no digit is that flat next
+to its neighbours."""
 
 FLAT_SHARE = 0.6
 """See `FRAGMENT_STROKES`: a row of small digits drawn with a wide pen are digits, not fragments."""
@@ -51,7 +53,7 @@ HAIRLINE_STROKES = 0.8
 """A piece narrower than this share of the stroke width is a fragment: a stray hairline, not a stroke."""
 
 FRAGMENT_SHARE = 0.35
-"""A piece whose longest side is under this share of the tallest digit's height is a fragment too."""
+"""A piece whose longest side is under this share of the typical digit's height is a fragment too."""
 
 NEAR_STROKES = 1.5
 """A fragment this many stroke widths or closer to another piece joins the nearest one; further away,
@@ -91,6 +93,14 @@ corner on the stress set 2.2-5.9 times."""
 
 LINE_OVERLAP_SHARE = 0.5
 """A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
+
+FAINT_SHARE = 0.5
+"""A faint digit is found at this share of the ink's threshold (see `add_faint_digits`): on a development
+photo of a thin pen under a shadow, the threshold was 60 and its faint digits stood whole from 20 to 40."""
+
+FAINT_AREA_SHARE = 0.5
+"""A faint piece counts when its area is this share of the median ink piece's or more: smaller, it is the
+paper's grain or noise, which the lower threshold finds too."""
 
 _DILATE_KERNEL = np.ones((3, 3), np.uint8)
 
@@ -149,7 +159,8 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     on_paper = keep_paper(gray)  # (h, w) uint8, the table round a page painted over
     bright = flatten_background(normalise_polarity(on_paper))  # (h, w) uint8, ink bright on dark, even light
     pieces_allowed = max(MAX_INK_PIECES, gray.size // PIECE_ROOM**2)  # a sheet holds 100 digits and more
-    mask = drop_solid_areas(ink_mask(bright, pieces_allowed))  # (h, w) uint8 255 on ink, raises NoInkError
+    mask = ink_mask(bright, pieces_allowed)  # (h, w) uint8 255 on ink, raises NoInkError
+    mask = drop_solid_areas(add_faint_digits(bright, mask, pieces_allowed))
     thresholded = suppress_background(bright, mask)  # (h, w) uint8, background 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
@@ -190,6 +201,41 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     return digits
 
 
+def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> np.ndarray:
+    """The ink mask with the digits written fainter than the rest added (see `FAINT_SHARE`).
+
+    One threshold for the whole picture keeps the boldest digits and breaks faint ones (a thin pen, a
+    light hand, the page's dim side) into specks, which are dropped. Where such a digit stands, a lower
+    threshold finds it whole, apart from the ink already found. What else it finds (light left over by
+    `flatten_background`, the paper's grain) is an area `SOLID_STROKES` times wider than the ink's
+    strokes, or smaller or larger than the pieces of ink found: that is left out.
+
+    Args:
+        bright: `(H, W)` uint8, ink bright on dark, the picture `mask` was found in.
+        mask: `(H, W)` uint8, 255 on ink (see `ink_mask`).
+        max_pieces: more faint pieces than this are noise or texture: none are added.
+
+    Returns:
+        `(H, W)` uint8, `mask` or a copy with the faint digits' pieces added.
+    """
+    blurred = cv2.GaussianBlur(bright, (3, 3), 0)  # as `ink_mask` thresholds it
+    faint = (blurred > FAINT_SHARE * ink_threshold(blurred)).astype(np.uint8)
+    labels, stats, widths = _pieces_and_widths(faint)
+    _, ink_stats, ink_widths = _pieces_and_widths(mask)
+    areas, sides = stats[1:, cv2.CC_STAT_AREA], stats[1:, 2:4].max(axis=1)  # (faint pieces,)
+    digit_like = (
+        (areas >= FAINT_AREA_SHARE * float(np.median(ink_stats[1:, cv2.CC_STAT_AREA])))
+        & (sides <= ink_stats[1:, 2:4].max())
+        & (widths < SOLID_STROKES * float(np.median(ink_widths)))
+    )  # (faint pieces,) bool
+    added = np.concatenate([[False], digit_like])  # (faint pieces + 1,) bool, by label: the background first
+    added[labels[cv2.dilate(mask, _DILATE_KERNEL) > 0]] = False  # the ink found, and what touches it
+    if not added.any() or np.count_nonzero(added) > max_pieces:
+        return mask
+    logger.debug("%d faint pieces added to the ink", np.count_nonzero(added))
+    return np.where(added[labels], 255, mask).astype(np.uint8)
+
+
 def drop_solid_areas(mask: np.ndarray) -> np.ndarray:
     """The ink mask without its pieces that are areas, not strokes (see `SOLID_SHARE`, `SOLID_STROKES`):
     the corners of a cast shadow that dividing out the light left behind.
@@ -203,10 +249,7 @@ def drop_solid_areas(mask: np.ndarray) -> np.ndarray:
     Returns:
         `(H, W)` uint8, `mask` or a copy without the solid pieces.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boundary = (mask > 0) & (cv2.erode(mask, _DILATE_KERNEL, borderType=cv2.BORDER_CONSTANT, borderValue=0) == 0)
-    perimeters = np.bincount(labels[boundary], minlength=count)[1:]  # (pieces,)
-    widths = 2.0 * stats[1:, cv2.CC_STAT_AREA] / np.maximum(perimeters, 1)  # (pieces,) mean width in px
+    labels, stats, widths = _pieces_and_widths(mask)
     shares = widths / np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
     strokes = shares < SOLID_SHARE
     if not strokes.any():
@@ -216,6 +259,15 @@ def drop_solid_areas(mask: np.ndarray) -> np.ndarray:
         return mask
     logger.debug("%d of %d pieces are solid areas (shadows' corners), not strokes", solid.sum(), len(solid))
     return np.where(np.concatenate([[False], solid])[labels], 0, mask).astype(np.uint8)
+
+
+def _pieces_and_widths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A mask's pieces (8-connected): their labels `(H, W)`, OpenCV stats `(pieces + 1, 5)` with the
+    background first, and their mean widths `(pieces,)` in pixels, 2 * area / perimeter (boundary pixels)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boundary = (mask > 0) & (cv2.erode(mask, _DILATE_KERNEL, borderType=cv2.BORDER_CONSTANT, borderValue=0) == 0)
+    perimeters = np.bincount(labels[boundary], minlength=count)[1:]  # (pieces,)
+    return labels, stats, 2.0 * stats[1:, cv2.CC_STAT_AREA] / np.maximum(perimeters, 1)
 
 
 def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
@@ -246,11 +298,11 @@ def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
         group_of_piece = _merge(group_of_piece, np.argwhere(links))
 
     # Fixed from here on, so that a fragment joining a digit cannot turn other digits into fragments.
-    tallest = _tallest(_group_boxes(boxes, group_of_piece), stroke)
+    digit_height = _digit_height(_group_boxes(boxes, group_of_piece), stroke)
 
     while True:  # Chains of fragments (a dashed stroke) join up one link per round.
         group_boxes = _group_boxes(boxes, group_of_piece)
-        fragments = np.flatnonzero(_fragments(group_boxes, stroke, tallest))
+        fragments = np.flatnonzero(_fragments(group_boxes, stroke, digit_height))
         if len(group_boxes) < 2 or len(fragments) == 0:
             break
         gaps = _box_gaps(group_boxes)  # (groups, groups) float, inf on the diagonal
@@ -260,7 +312,7 @@ def group_pieces(boxes: np.ndarray, stroke: float) -> np.ndarray:
             break
         group_of_piece = _merge(group_of_piece, np.stack([fragments[close], nearest[close]], axis=1))
 
-    keep = ~_fragments(_group_boxes(boxes, group_of_piece), stroke, tallest)
+    keep = ~_fragments(_group_boxes(boxes, group_of_piece), stroke, digit_height)
     if not keep.any():
         return np.zeros(count, int)
     new_number = np.where(keep, np.cumsum(keep) - 1, -1)  # (groups,) kept groups renumbered 0..
@@ -308,27 +360,33 @@ def edge_slivers(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return upright | lying
 
 
-def _fragments(boxes: np.ndarray, stroke: float, tallest: float) -> np.ndarray:
+def _fragments(boxes: np.ndarray, stroke: float, digit_height: float) -> np.ndarray:
     """Which boxes are too flat, too thin or too small to be a digit on their own: `(n,)` bool.
 
     Args:
         boxes: `(n, 4)` as left, top, right, bottom.
         stroke: typical stroke width in pixels.
-        tallest: height of the tallest digit-like box (see `_tallest`).
+        digit_height: the typical digit's height (see `_digit_height`).
     """
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     return (
-        (heights < min(FRAGMENT_STROKES * stroke, FLAT_SHARE * tallest))
+        (heights < min(FRAGMENT_STROKES * stroke, FLAT_SHARE * digit_height))
         | (widths < HAIRLINE_STROKES * stroke)
-        | (np.maximum(widths, heights) < FRAGMENT_SHARE * tallest)
+        | (np.maximum(widths, heights) < FRAGMENT_SHARE * digit_height)
     )
 
 
-def _tallest(boxes: np.ndarray, stroke: float) -> float:
-    """Height of the tallest box that is not a hairline: the scale fragments are judged against."""
+def _digit_height(boxes: np.ndarray, stroke: float) -> float:
+    """The typical digit's height, the scale fragments are judged against: the median height of the
+    boxes that are neither hairlines nor flatter than `FRAGMENT_STROKES` strokes (else the tallest box
+    that is not a hairline). Not the tallest box: beside a 7 or a 9 whose stem runs far below the line,
+    the 0s and 1s of a sheet of numbers measured as fragments and were dropped."""
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     candidates = heights[widths >= HAIRLINE_STROKES * stroke]
-    return float(candidates.max() if len(candidates) else heights.max())
+    if not len(candidates):
+        return float(heights.max())
+    tall = candidates[candidates >= FRAGMENT_STROKES * stroke]
+    return float(np.median(tall) if len(tall) else candidates.max())
 
 
 def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
@@ -402,7 +460,7 @@ def _stacked(boxes: np.ndarray, stroke: float) -> np.ndarray:
     intersection = np.maximum(x_overlap, 0) * np.maximum(-y_gap, 0)  # (n, n)
     links = (intersection >= INTERSECTION_SHARE * np.minimum(areas[:, None], areas[None, :])) | (aligned & (y_gap <= 0))
 
-    fragment = _fragments(boxes, stroke, _tallest(boxes, stroke))  # (n,)
+    fragment = _fragments(boxes, stroke, _digit_height(boxes, stroke))  # (n,)
     near = aligned & (y_gap > 0) & (y_gap <= BREAK_GAP_STROKES * stroke)
     for first, second in np.argwhere(np.triu(near)):
         if fragment[first] or fragment[second]:

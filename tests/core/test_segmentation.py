@@ -254,6 +254,38 @@ def test_specks_are_ignored() -> None:
         np.testing.assert_array_equal(digit.preprocessed.model_input, clean_digit.preprocessed.model_input)
 
 
+def test_small_digits_beside_a_long_tailed_one_are_digits_not_specks() -> None:
+    # A 7 whose stem runs far below the line is 6 times as tall as the 2 and the 0 beside it: measured
+    # against it, they were fragments and were dropped (a sheet of numbers lost its 0s and 1s).
+    canvas = np.zeros((220, 300), np.uint8)
+    cv2.putText(canvas, "20", (20, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3, cv2.LINE_AA)
+    cv2.line(canvas, (130, 45), (170, 45), 255, 3, cv2.LINE_AA)
+    cv2.line(canvas, (170, 45), (140, 200), 255, 3, cv2.LINE_AA)
+    cv2.circle(canvas, (250, 150), 2, 255, -1)  # a speck stays a speck
+
+    digits = segment_digits(_paper(canvas))
+
+    assert [digit.box.line for digit in digits] == [0, 0, 0]
+    assert [digit.box.left // 10 for digit in digits] == [2, 4, 12]
+    assert digits[2].box.height > 5 * digits[0].box.height
+
+
+def test_digits_written_fainter_than_the_rest_are_found() -> None:
+    # "57" in ink a fifth as dark as "24": one threshold for the page broke them into specks.
+    page = np.full((200, 480), 225, np.uint8)
+    cv2.putText(page, "24", (20, 130), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 30, 3, cv2.LINE_AA)
+    cv2.putText(page, "57", (250, 130), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 180, 3, cv2.LINE_AA)
+    bold_only = page.copy()
+    bold_only[:, 240:] = 225
+
+    digits = segment_digits(page)
+
+    assert len(digits) == 4
+    assert [digit.box.left > 240 for digit in digits] == [False, False, True, True]
+    for digit, alone in zip(digits, segment_digits(bold_only)):  # the bold digits as they were
+        assert digit.box == alone.box
+
+
 def test_a_neighbours_stroke_does_not_leak_into_the_cut_out() -> None:
     # The 7's bar reaches over the top of the 1's box: the 1's cut-out must not show it.
     canvas = np.zeros((280, 400), np.uint8)
