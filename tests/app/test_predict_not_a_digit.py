@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.app.conftest import open_page, switch_to
+from tests.app.conftest import open_page
 from tests.not_a_digit_model import always_not_a_digit
 
 
