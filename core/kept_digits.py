@@ -296,7 +296,7 @@ class KeptDigitStore:
             _migrate(connection, target)
             yield connection
         except sqlite3.DatabaseError as error:
-            logger.exception("Kept digits at %s unusable", self.path)
+            logger.warning("Kept digits at %s unusable: %s", self.path, error)  # expected bad input: no traceback
             raise KeptDigitStoreError(_explain(error, self.path)) from error
         finally:
             connection.close()
