@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.canvas_latency import run_ending
+from core.uncertainty import NOT_A_DIGIT_ANSWER
 from tests.browser.pendigits import Stroke, first_of_each_class, fit_to_canvas, read_pendigits
 from tests.browser.streamlit_ui import AppTab
 
@@ -219,8 +220,9 @@ def test_replayed_pen_digits_are_recognised(tab: AppTab, shipped_model_active) -
     started = time.perf_counter()
     for digit in digits:
         canvas.draw(fit_to_canvas(digit, CANVAS_SIDE))
-        # One character per digit found ("?" when not sure); anything but the one right digit is a mistake.
-        expect(value).to_have_text(re.compile(r"^[0-9?]+$"))
+        # One character per digit found ("?" not sure, "-" not a digit), or "Not a digit" for a single mark;
+        # anything but the one right digit is a mistake.
+        expect(value).to_have_text(re.compile(rf"^({NOT_A_DIGIT_ANSWER}|[0-9?-]+)$"))
         predictions.append(value.inner_text())
         canvas.clear()
     elapsed = time.perf_counter() - started
