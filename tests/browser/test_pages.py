@@ -23,6 +23,7 @@ PAGES = [
     ("/Confusion_matrix", "Confusion matrix", ".js-plotly-plot"),
     ("/Feature_maps", "Feature maps", ".js-plotly-plot"),
     ("/Predict", "Predict", "canvas.upper-canvas"),
+    ("/My_digits", "My digits", '[data-testid="stAlertContentInfo"]:has-text("Right: keep it")'),
     ("/What_if", "What if", '[data-testid="stMetric"]:has-text("Confidence")'),
     ("/Runs", "Runs", '[data-testid="stDataFrame"]'),
     ("/Compare_runs", "Compare runs", '[data-testid="stMultiSelect"]'),
