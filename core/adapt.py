@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from core.config import NO_NON_DIGITS, TrainingConfig
-from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
-from core.progress import BatchProgress, EpochMetrics, RunStatus
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
+from core.progress import BatchProgress, EpochMetrics
 
 if TYPE_CHECKING:
     from core.data import MnistData
@@ -162,7 +162,7 @@ def _batches(
     from core.non_digit_training import with_non_digits
 
     rng = np.random.default_rng(config.seed)
-    kept_uint8 = np.round(kept * 255).astype(np.uint8)  # (k, 28, 28): what the distortions take
+    kept_uint8 = as_stored_digits(kept)  # (k, 28, 28): what the distortions take
     pool = np.concatenate([kept, distorted_copies(kept_uint8, config.seed, recipe.distorted_copies)])  # (k * (1 + c), 28, 28)
     pool_labels = np.tile(kept_labels, 1 + recipe.distorted_copies)
     replay_per_batch = recipe.batch_size - recipe.kept_per_batch
@@ -264,7 +264,6 @@ def adapt(
     )
     if on_epoch is not None:
         on_epoch(metrics)
-    status = RunStatus.DIVERGED if progress.diverged else RunStatus.STOPPED if progress.stopped else RunStatus.COMPLETED
     logger.info("Adapted run %s on %d kept digits: %s", source.run_id, len(labels), report)
     return TrainingResult(
         model=model,
@@ -273,7 +272,7 @@ def adapt(
         test_probabilities=test_probabilities,
         test_accuracy=report.mnist_after,
         duration_s=report.seconds,
-        status=status,
+        status=progress.status,
         data_source=data.source,
         # A few hundred steps barely move the confidences: the source's calibration still holds.
         not_sure_floor=source.not_sure_floor,

@@ -11,6 +11,7 @@ import math
 import cv2
 import numpy as np
 
+from core.mnist_format import as_stored_digits
 from core.non_digits import CANVAS_SIDE, WHITE, as_model_inputs, blank_canvas
 
 KINDS = ("triangle", "square", "star", "spiral", "hatch", "zigzag", "crossed box", "scribble", "jagged line")
@@ -88,4 +89,4 @@ def drawn_mark_drawings(count: int, seed: int = 0) -> list[tuple[str, np.ndarray
 def drawn_mark_images(count: int, seed: int = 0) -> np.ndarray:
     """Marks to train on, as MNIST stores digits: (n <= count, 28, 28) uint8, white on black."""
     inputs = as_model_inputs(drawing for _, drawing in drawn_mark_drawings(count, seed))  # (n, 28, 28) float32
-    return np.round(inputs * 255).astype(np.uint8)
+    return as_stored_digits(inputs)

@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 import numpy as np
 from PIL import Image
 
-from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
 from core.mode import Mode, SharedAction, refuse_in_demo
 from core.runs import default_runs_dir
 from core.uncertainty import NOT_A_DIGIT_LABEL, NOT_SURE_LABEL, Verdict
@@ -110,7 +110,7 @@ class NewKeptDigit:
         """A digit from Predict's answer: `model_input` (28, 28) float32 in [0, 1], `original` uint8 pixels."""
         return cls(
             label=label,
-            model_input=_to_uint8(model_input),
+            model_input=as_stored_digits(model_input),
             original_png=png_bytes(original),
             run_id=run_id,
             answer=verdict.label,
@@ -147,11 +147,6 @@ def default_store_path() -> Path:
     """`$DIGIT_LAB_KEPT_DIGITS`, else `kept_digits.sqlite3` in the run store's folder."""
     configured = os.environ.get(KEPT_DIGITS_ENV_VAR)
     return Path(configured).expanduser() if configured else default_runs_dir() / DEFAULT_FILE_NAME
-
-
-def _to_uint8(model_input: np.ndarray) -> np.ndarray:
-    """A model input in [0, 1] (any float) as uint8 0..255, the way MNIST stores digits."""
-    return np.rint(np.clip(model_input, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def png_bytes(image: np.ndarray, max_side: int = MAX_ORIGINAL_SIDE) -> bytes:

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
 from core.pen_strokes import draw_strokes
 from core.preprocessing import crop_to_ink, finish_digit
 
@@ -133,7 +133,7 @@ def draw_digit(label: int, rng: np.random.Generator) -> np.ndarray:
         path = (smooth_stroke(points) - 50.0) @ transform.T + DRAWING_SIDE / 2  # (m, 2) pixels
         draw_strokes(drawing, [path], pen)
     _, model_input = finish_digit(crop_to_ink(drawing))  # (28, 28) float32 in [0, 1]
-    return np.round(model_input * 255).astype(np.uint8)
+    return as_stored_digits(model_input)
 
 
 def template_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

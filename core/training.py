@@ -25,7 +25,7 @@ from core.comparison import per_class_accuracy
 from core.config import ELEVENTH_CLASS, OUTLIER_EXPOSURE, TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
-from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
 from core.non_digit_training import output_classes, with_non_digits
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.template_digits import with_template_digits
@@ -99,7 +99,7 @@ def with_kept_digits(
         return images, labels
     repeats = min(MAX_KEPT_DIGIT_REPEATS, max(1, round(KEPT_DIGIT_SHARE * len(images) / len(kept_labels))))
     logger.info("training with %d kept digits, each %d times", len(kept_labels), repeats)
-    kept = np.round(kept_images * 255).astype(np.uint8)  # (k, 28, 28), as MNIST stores digits
+    kept = as_stored_digits(kept_images)  # (k, 28, 28)
     return (np.concatenate([images, np.tile(kept, (repeats, 1, 1))]),
             np.concatenate([labels, np.tile(kept_labels.astype(labels.dtype), repeats)]))
 
@@ -202,6 +202,11 @@ class ProgressCallback(keras.callbacks.Callback):
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
+
+    @property
+    def status(self) -> RunStatus:
+        """How the fit ended: the loss blew up, the stop flag ended it, or it ran every batch."""
+        return RunStatus.DIVERGED if self.diverged else RunStatus.STOPPED if self.stopped else RunStatus.COMPLETED
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_started = time.perf_counter()
@@ -375,7 +380,6 @@ def train(
     distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)
     test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, classes)
     test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
-    status = RunStatus.DIVERGED if progress.diverged else RunStatus.STOPPED if progress.stopped else RunStatus.COMPLETED
     return TrainingResult(
         model=model,
         config=config,
@@ -383,7 +387,7 @@ def train(
         test_probabilities=test_probabilities,
         test_accuracy=test_accuracy,
         duration_s=duration,
-        status=status,
+        status=progress.status,
         data_source=data.source,
         not_sure_floor=fit_not_sure_floor(predict_probabilities(model, distorted_validation)),
         # Fitted over the digits alone: the analysis pages that apply it see digits only (core.runs).

@@ -21,7 +21,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from core.mnist_format import IMAGE_SIDE
+from core.mnist_format import IMAGE_SIDE, as_stored_digits
 from core.pen_strokes import CANVAS_SIDE, draw_strokes, fit_strokes
 from core.preprocessing import crop_to_ink, finish_digit
 
@@ -178,7 +178,7 @@ def render_for_training(digit: UjiDigit, rng: np.random.Generator) -> np.ndarray
         `(28, 28)` uint8, white on black, boxed and centred by the MNIST recipe.
     """
     _, model_input = finish_digit(crop_to_ink(training_canvas(digit, rng)))  # (28, 28) float32 in [0, 1]
-    return np.round(model_input * 255).astype(np.uint8)
+    return as_stored_digits(model_input)
 
 
 def uji_weight(mnist_count: int, uji_count: int) -> float:
