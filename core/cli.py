@@ -87,12 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     augment = train.add_mutually_exclusive_group()
     augment.add_argument("--augment", dest="augment", action="store_true", default=None, help="random distortions")
     augment.add_argument("--no-augment", dest="augment", action="store_false", help="no distortions")
-    train.add_argument("--template-digits", action="store_true",
-                       help="also train on pen-drawn digits in styles MNIST lacks (flagged 1s, crossed 7s)")
+    templates = train.add_mutually_exclusive_group()
+    templates.add_argument("--template-digits", dest="template_digits", action="store_true", default=None,
+                           help="also train on pen-drawn digits in styles MNIST lacks (flagged 1s, crossed 7s; "
+                           "default: the recipe's)")
+    templates.add_argument("--no-template-digits", dest="template_digits", action="store_false",
+                           help="no template digits")
     uji = train.add_mutually_exclusive_group()
     uji.add_argument("--uji-digits", dest="uji_digits", action="store_true", default=None,
                      help="also train on UJI writers 1-40's European pen digits (default: the recipe's)")
     uji.add_argument("--no-uji-digits", dest="uji_digits", action="store_false", help="MNIST digits only")
+    train.add_argument("--uji-share", type=float,
+                       help="the UJI digits' weight together, as a share of MNIST's (default: the recipe's)")
     train.add_argument("--non-digits", choices=NON_DIGIT_METHODS,
                        help='how to learn "not a digit" from drawn marks (default: the recipe\'s)')
     train.add_argument("--runs-dir", type=Path, help="where runs are saved (default: $DIGIT_LAB_RUNS or runs/)")
@@ -174,6 +180,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             augment=args.augment,
             template_digits=args.template_digits,
             uji_digits=args.uji_digits,
+            uji_share=args.uji_share,
             non_digits=args.non_digits,
             seed=args.seed,
         )

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from core.recipes import DEFAULT_ARCHITECTURE, get_recipe
+from core.recipes import DEFAULT_ARCHITECTURE, UJI_SHARE, get_recipe
 
 OPTIMIZERS = ("adam", "adadelta", "sgd", "rmsprop")
 SCHEDULES = ("constant", "one-cycle")
@@ -37,6 +37,7 @@ class TrainingConfig:
     augment: bool = False
     template_digits: bool = False  # add pen-drawn digits in styles MNIST lacks (core.template_digits)
     uji_digits: bool = False  # add UJI writers 1-40's pen digits, drawn anew each epoch (core.uji)
+    uji_share: float = UJI_SHARE  # the UJI digits' weight together, as a share of the MNIST digits
     non_digits: str = NO_NON_DIGITS  # how to learn "not a digit" from drawn marks (core.non_digit_training)
     kept_digits: bool = False  # add the digits people kept on Predict (core.kept_digits) to the training data
     kept_digit_count: int | None = None  # how many kept digits the run learned from, once they were counted
@@ -60,7 +61,9 @@ class TrainingConfig:
             schedule=recipe.schedule,
             label_smoothing=recipe.label_smoothing,
             augment=recipe.augment,
+            template_digits=recipe.template_digits,
             uji_digits=recipe.uji_digits,
+            uji_share=recipe.uji_share,
             non_digits=recipe.non_digits,
         )
         values.update({key: value for key, value in overrides.items() if value is not None})
@@ -91,6 +94,8 @@ class TrainingConfig:
             raise ValueError(f"Learning rate must be above 0 and at most 10, not {self.learning_rate!r}.")
         if not (isinstance(self.label_smoothing, (int, float)) and 0 <= self.label_smoothing < 1):
             raise ValueError(f"Label smoothing must be from 0 up to (not including) 1, not {self.label_smoothing!r}.")
+        if not (isinstance(self.uji_share, (int, float)) and 0 < self.uji_share <= 1):
+            raise ValueError(f"UJI share must be above 0 and at most 1, not {self.uji_share!r}.")
         if self.train_size is not None and (not isinstance(self.train_size, int) or self.train_size < 20):
             raise ValueError(f"Training-set size must be at least 20 images, not {self.train_size!r}.")
         if self.kept_digit_count is not None and (not isinstance(self.kept_digit_count, int) or self.kept_digit_count < 0):

@@ -40,7 +40,7 @@ MNIST ({run.data_source}); {config.validation_split:.0%} of the training images 
 training-set size: {config.train_size or "all"}. Augmentation: {"on" if config.augment else "off"}.
 Pen-drawn template digits (European styles): {"added" if config.template_digits else "none"}.
 European pen digits, UJI Pen Characters v2 writers 1-40 (Prat, Castro, Llorens, Marzal, Vilar; UCI
-dataset 177, DOI 10.24432/C5FG8S, CC BY 4.0): {"added, drawn anew each epoch" if config.uji_digits else "none"}.
+dataset 177, DOI 10.24432/C5FG8S, CC BY 4.0): {f"added, drawn anew each epoch, weighing {config.uji_share:.0%} of the MNIST digits" if config.uji_digits else "none"}.
 Drawn shapes and scribbles taught "not a digit": {config.non_digits}.
 
 ## Training configuration

@@ -356,7 +356,7 @@ def train(
     if config.kept_digits:
         x_train, y_train = with_kept_digits(x_train, y_train, *kept_digits)
     x_train, y_train = with_non_digits(x_train, y_train, config.non_digits, config.seed)
-    uji = UjiEpochs(len(split.x_train), config.seed) if config.uji_digits else None
+    uji = UjiEpochs(len(split.x_train), config.seed, share=config.uji_share) if config.uji_digits else None
     keras.utils.set_random_seed(config.seed)
     model = build_model(config.architecture, output_classes(config.non_digits))
     steps_per_epoch = math.ceil((len(x_train) + (0 if uji is None else len(uji))) / config.batch_size)

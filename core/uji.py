@@ -24,6 +24,7 @@ import numpy as np
 from core.mnist_format import IMAGE_SIDE, as_stored_digits
 from core.pen_strokes import CANVAS_SIDE, draw_strokes, fit_strokes
 from core.preprocessing import crop_to_ink, finish_digit
+from core.recipes import UJI_SHARE
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +36,6 @@ TRAINING_WRITERS = range(1, 41)
 MEASURING_WRITERS = range(41, 61)
 """UCI's test writers: only ever scored (`bench.realworld`), never trained on. Split by writer, not by
 sample: a person's two repetitions look alike."""
-
-UJI_SHARE = 0.12
-"""The weight of all UJI training digits together, as a share of the MNIST digits trained beside them.
-
-800 digits against 54,000 would barely move the model: at a weight of 1 they are 1.5% of the loss.
-At 0.12 they weigh together about as much as the template digits (11% of the training digits), which
-the README shows lift pen input without costing MNIST accuracy; each UJI digit then counts as about 8
-MNIST digits. More would let 40 people's habits outweigh thousands of MNIST writers. A weight rather
-than 8 repetitions: each digit is drawn once per epoch, so an epoch pays for 800 drawings (~1.5 s),
-not 6,400.
-"""
 
 PEN_WIDTHS = (8, 30)
 """Canvas pen widths drawn from, in pixels: the range `bench.realworld` measures (the slider allows 5-40)."""
@@ -181,9 +171,9 @@ def render_for_training(digit: UjiDigit, rng: np.random.Generator) -> np.ndarray
     return as_stored_digits(model_input)
 
 
-def uji_weight(mnist_count: int, uji_count: int) -> float:
-    """The sample weight of each UJI digit, so that together they weigh `UJI_SHARE` of `mnist_count`."""
-    return UJI_SHARE * mnist_count / uji_count
+def uji_weight(mnist_count: int, uji_count: int, share: float = UJI_SHARE) -> float:
+    """The sample weight of each UJI digit, so that together they weigh `share` of `mnist_count`."""
+    return share * mnist_count / uji_count
 
 
 class UjiEpochs:
@@ -193,10 +183,11 @@ class UjiEpochs:
     The drawings differ from epoch to epoch and repeat for the same seed.
     """
 
-    def __init__(self, mnist_count: int, seed: int, digits: Sequence[UjiDigit] | None = None) -> None:
+    def __init__(self, mnist_count: int, seed: int, digits: Sequence[UjiDigit] | None = None,
+                 share: float = UJI_SHARE) -> None:
         self.digits = training_digits() if digits is None else list(digits)
         self.labels = np.array([digit.label for digit in self.digits], np.uint8)  # (n,)
-        self.weight = uji_weight(mnist_count, len(self.digits))
+        self.weight = uji_weight(mnist_count, len(self.digits), share)
         self._rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:

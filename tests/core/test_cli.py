@@ -148,13 +148,15 @@ def test_make_default_and_no_activate_exclude_each_other(capsys):
 
 
 @pytest.mark.slow
-def test_train_with_template_digits_saves_the_choice(tmp_path):
+def test_train_without_the_recipes_template_digits_saves_the_choice(tmp_path):
     runs_dir = tmp_path / "runs"
-    completed = run_cli("train", "--sample", "--epochs", "1", "--train-size", "300", "--template-digits",
-                        runs_dir=runs_dir)
+    completed = run_cli("train", "--sample", "--epochs", "1", "--train-size", "300", "--no-template-digits",
+                        "--uji-share", "0.2", runs_dir=runs_dir)
     assert completed.returncode == EXIT_OK, completed.stderr
     run = Path(fields(completed.stdout.splitlines()[-1])["run"])
-    assert RunStore(runs_dir, shipped_dir=None).get(run.name).config.template_digits is True
+    config = RunStore(runs_dir, shipped_dir=None).get(run.name).config
+    assert config.template_digits is False  # `fast`'s recipe adds them
+    assert config.uji_share == 0.2
 
 
 def test_uji_digits_follow_the_recipe_unless_a_flag_says_otherwise():
@@ -164,6 +166,17 @@ def test_uji_digits_follow_the_recipe_unless_a_flag_says_otherwise():
     assert parser.parse_args(["train", "--no-uji-digits"]).uji_digits is False
     assert TrainingConfig.for_architecture("best", uji_digits=None).uji_digits is True  # the shipped recipe
     assert TrainingConfig.for_architecture("best", uji_digits=False).uji_digits is False
+
+
+def test_template_digits_and_the_uji_share_follow_the_recipe_unless_a_flag_says_otherwise():
+    parser = build_parser()
+    assert parser.parse_args(["train"]).template_digits is None  # None: the recipe decides
+    assert parser.parse_args(["train", "--no-template-digits"]).template_digits is False
+    assert parser.parse_args(["train", "--template-digits"]).template_digits is True
+    assert parser.parse_args(["train"]).uji_share is None
+    assert parser.parse_args(["train", "--uji-share", "0.3"]).uji_share == 0.3
+    assert TrainingConfig.for_architecture("fast").template_digits is True
+    assert TrainingConfig.for_architecture("best").template_digits is False
 
 
 @pytest.mark.slow

@@ -28,6 +28,8 @@ def test_for_architecture_uses_the_architecture_recipe(name):
     assert config.schedule == recipe.schedule
     assert config.augment == recipe.augment
     assert config.uji_digits == recipe.uji_digits
+    assert config.uji_share == recipe.uji_share
+    assert config.template_digits == recipe.template_digits
     assert config.label_smoothing == recipe.label_smoothing
     # Fields the recipe does not set keep the dataclass defaults.
     assert config.train_size is None
@@ -125,6 +127,10 @@ INVALID_VALUES = [
     ("label_smoothing", 1.0, "Label smoothing"),
     ("label_smoothing", "0.1", "Label smoothing"),
     ("non_digits", "", "Non-digits"),
+    ("uji_share", 0.0, "UJI share"),
+    ("uji_share", 1.5, "UJI share"),
+    ("uji_share", math.nan, "UJI share"),
+    ("uji_share", "0.05", "UJI share"),
 ]
 
 

@@ -109,3 +109,5 @@ def test_the_weight_makes_all_uji_digits_count_as_their_share_of_mnist():
     assert len(samples) == len(epochs) == 10
     assert all(weight == pytest.approx(UJI_SHARE * 4_500 / 10) for _, _, weight in samples)
     assert [int(label) for _, label, _ in samples] == [digit.label for digit in training_digits()[:10]]
+    lighter = UjiEpochs(mnist_count=4_500, seed=0, digits=training_digits()[:10], share=0.05)
+    assert lighter.weight == pytest.approx(0.05 * 4_500 / 10)
