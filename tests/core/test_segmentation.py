@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 
 from core.preprocessing import NoInkError, preprocess_digit
-from core.segmentation import DigitBox, SegmentedDigit, drop_solid_areas, edge_slivers, group_pieces, reading_order, segment_digits
+from core.segmentation import (
+    DigitBox,
+    SegmentedDigit,
+    drop_solid_areas,
+    edge_slivers,
+    group_pieces,
+    reading_order,
+    segment_digits,
+    text_slope,
+)
 
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "core" / "assets" / "mnist_sample.npz"
 STEP_NAMES = ("original", "grayscale", "thresholded", "cropped", "stroke width", "20px box", "centred 28x28")
@@ -478,6 +487,21 @@ def test_two_slanting_lines_stay_apart() -> None:
     ordered = reading_order(boxes)
 
     assert ordered == [(index, index // digits_per_line) for index in range(2 * digits_per_line)]
+
+
+def test_a_row_written_steeply_downhill_is_one_line() -> None:
+    # Each digit 60 px lower than the one before, 90 px tall: neighbours overlap by a third of a digit.
+    boxes = np.array([[100 * column, 60 * column, 100 * column + 80, 60 * column + 90] for column in range(6)])
+
+    assert text_slope(boxes) == pytest.approx(0.6)
+    assert reading_order(boxes) == [(index, 0) for index in range(6)]
+
+
+def test_digits_scattered_over_a_page_have_no_slope() -> None:
+    # Neighbours to the right lie up, down and level: no line's direction.
+    boxes = np.array([[0, 200, 40, 260], [150, 100, 190, 160], [300, 290, 340, 350], [450, 200, 490, 260], [600, 40, 640, 100]])
+
+    assert text_slope(boxes) == 0.0
 
 
 def test_reading_order_sorts_lines_then_columns() -> None:
