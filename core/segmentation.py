@@ -50,7 +50,12 @@ FLAT_SHARE = 0.6
 """See `FRAGMENT_STROKES`: a row of small digits drawn with a wide pen are digits, not fragments."""
 
 HAIRLINE_STROKES = 0.8
-"""A piece narrower than this share of the stroke width is a fragment: a stray hairline, not a stroke."""
+"""A piece narrower than this share of the stroke width is a fragment: a stray hairline, not a stroke,
+unless it is as tall as a digit (`THIN_ONE_SHARE`)."""
+
+THIN_ONE_SHARE = 0.5
+"""A hairline at least this share of the typical digit's height is a 1 written lighter than the rest: on a
+development sheet, 1s thresholded 2 px wide beside strokes 2.6 px wide were dropped from three lines."""
 
 FRAGMENT_SHARE = 0.35
 """A piece whose longest side is under this share of the typical digit's height is a fragment too."""
@@ -378,7 +383,7 @@ def _fragments(boxes: np.ndarray, stroke: float, digit_height: float) -> np.ndar
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     return (
         (heights < min(FRAGMENT_STROKES * stroke, FLAT_SHARE * digit_height))
-        | (widths < HAIRLINE_STROKES * stroke)
+        | ((widths < HAIRLINE_STROKES * stroke) & (heights < THIN_ONE_SHARE * digit_height))
         | (np.maximum(widths, heights) < FRAGMENT_SHARE * digit_height)
     )
 

@@ -295,6 +295,19 @@ def test_digits_written_fainter_than_the_rest_are_found() -> None:
         assert digit.box == alone.box
 
 
+def test_a_one_written_thinner_than_the_other_digits_is_a_digit() -> None:
+    # "2 3 4" drawn with a 5 px pen, a 1 between them with a 2 px one: narrower than the strokes, as
+    # a hairline is, but as tall as a digit.
+    page = np.full((160, 400), 225, np.uint8)
+    for left, digit in ((20, "2"), (200, "3"), (300, "4")):
+        cv2.putText(page, digit, (left, 110), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 30, 5, cv2.LINE_AA)
+    cv2.line(page, (140, 60), (140, 110), 30, 2)
+
+    digits = segment_digits(page)
+
+    assert [digit.box.left // 10 for digit in digits] == [2, 13, 20, 30]
+
+
 def test_a_neighbours_stroke_does_not_leak_into_the_cut_out() -> None:
     # The 7's bar reaches over the top of the 1's box: the 1's cut-out must not show it.
     canvas = np.zeros((280, 400), np.uint8)
