@@ -82,6 +82,11 @@ than it is deep is a sliver of table or page edge, even beside a lone digit: a t
 left them beside single digits of the photo stress set (`101` for `0`). A tightly cropped 1 touches
 both sides, and is kept."""
 
+SCRAP_SHARE = 0.75
+"""A piece touching the picture's border, beside a sheet of digits, whose longer side is under this share
+of the typical digit's height is a scrap of the page's edge or the table, not a digit: two development
+photos read such scraps (0.5 and 0.6 of a digit) as an extra line; a digit the border cuts is unreadable."""
+
 RULE_MIN_PIECES = 5
 """Fewer tall pieces give no typical digit height to judge by: they may be the broken strokes of one
 digit, whose longest stroke is many times the others."""
@@ -177,7 +182,9 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
     stroke = stroke_width(mask > 0)
-    digit_like = ~rule_lines(piece_boxes, stroke, mask.shape) & ~edge_slivers(piece_boxes, mask.shape)  # (pieces,) bool
+    digit_like = ~(
+        rule_lines(piece_boxes, stroke, mask.shape) | border_scraps(piece_boxes, stroke, mask.shape) | edge_slivers(piece_boxes, mask.shape)
+    )  # (pieces,) bool
     if not digit_like.any():
         digit_like[:] = True  # nothing but slivers: read what there is, as `preprocess_digit` would
     group_of_piece = np.full(len(piece_boxes), -1)  # (pieces,) int, -1 dropped
@@ -346,15 +353,43 @@ def rule_lines(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> np.n
         shape: the picture's (height, width), in the boxes' pixels.
     """
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    tall = heights >= FRAGMENT_STROKES * max(stroke, 1.0)
-    if np.count_nonzero(tall) < RULE_MIN_PIECES:
+    typical = _typical_piece_height(heights, stroke)
+    if typical is None:
         return np.zeros(len(boxes), bool)
     longer, shorter = np.maximum(widths, heights), np.maximum(np.minimum(widths, heights), 1)
-    at_border = (boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= shape[1]) | (boxes[:, 3] >= shape[0])
-    lines = (longer > RULE_LENGTH_SHARE * float(np.median(heights[tall]))) | (at_border & (longer >= EDGE_ASPECT * shorter))
+    lines = (longer > RULE_LENGTH_SHARE * typical) | (_at_border(boxes, shape) & (longer >= EDGE_ASPECT * shorter))
     if lines.any():
         logger.debug("%d of %d pieces are lines (paper edges, rules), not digits", lines.sum(), len(boxes))
     return lines
+
+
+def border_scraps(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> np.ndarray:
+    """Which pieces are scraps at the picture's border: `(n,)` bool, judged as `rule_lines` judges (beside
+    `RULE_MIN_PIECES` digit-tall pieces), true where a piece touches the border and its longer side is
+    under `SCRAP_SHARE` of the typical digit's height.
+
+    Args:
+        boxes: `(n, 4)` int piece boxes as left, top, right, bottom.
+        stroke: typical stroke width in pixels.
+        shape: the picture's (height, width), in the boxes' pixels.
+    """
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    typical = _typical_piece_height(heights, stroke)
+    if typical is None:
+        return np.zeros(len(boxes), bool)
+    return _at_border(boxes, shape) & (np.maximum(widths, heights) < SCRAP_SHARE * typical)
+
+
+def _typical_piece_height(heights: np.ndarray, stroke: float) -> float | None:
+    """The median height of the pieces `FRAGMENT_STROKES` strokes tall or more, or None with fewer than
+    `RULE_MIN_PIECES` of them (they may be the broken strokes of one digit)."""
+    tall = heights >= FRAGMENT_STROKES * max(stroke, 1.0)
+    return float(np.median(heights[tall])) if np.count_nonzero(tall) >= RULE_MIN_PIECES else None
+
+
+def _at_border(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which boxes touch the picture's border: `(n,)` bool."""
+    return (boxes[:, 0] <= 0) | (boxes[:, 1] <= 0) | (boxes[:, 2] >= shape[1]) | (boxes[:, 3] >= shape[0])
 
 
 def edge_slivers(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

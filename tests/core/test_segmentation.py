@@ -12,6 +12,7 @@ from core.preprocessing import NoInkError, preprocess_digit
 from core.segmentation import (
     DigitBox,
     SegmentedDigit,
+    border_scraps,
     drop_solid_areas,
     edge_slivers,
     group_pieces,
@@ -616,3 +617,25 @@ def test_a_lone_digit_between_slivers_of_table_is_read_alone() -> None:
     assert len(digits) == 1
     found = digits[0].box
     assert abs(found.left - boxes[0][0]) <= TOLERANCE and abs(found.right - boxes[0][2]) <= TOLERANCE
+
+
+def test_scraps_at_the_border_of_a_sheet_are_no_digits() -> None:
+    canvas, boxes = _write("27182", size=(300, 500), origin=(20, 150), scale=2.0, thickness=6)
+    paper = _paper(canvas)
+    paper[270:, 40:48] = 60  # a scrap of the page's edge, half a digit tall, at the bottom
+    paper[150:170, 492:] = 60  # and one on the right
+
+    digits = segment_digits(paper)
+
+    assert len(digits) == len(boxes)
+    assert all(abs(digit.box.left - box[0]) <= TOLERANCE for digit, box in zip(digits, boxes))
+    assert {digit.box.line for digit in digits} == {0}
+
+
+def test_border_scraps_are_judged_only_beside_a_sheet() -> None:
+    digits = [[20 + 60 * column, 100, 60 + 60 * column, 160] for column in range(5)]
+    scraps = [[0, 10, 10, 30], [200, 280, 210, 300]]  # at the left and bottom borders, a third of a digit
+    cut_digit = [[480, 100, 500, 160]]  # a whole digit's height, cut by the right border
+    shape = (300, 500)
+    assert border_scraps(np.array(digits + scraps + cut_digit), 4.0, shape).tolist() == [False] * 5 + [True, True, False]
+    assert not border_scraps(np.array(digits[:2] + scraps), 4.0, shape).any()  # too few digits to judge by
