@@ -155,7 +155,8 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     """Finds every digit in a picture and prepares each one for the model.
 
     The photo's uneven light is divided out first (see `core.background`), and lines far longer than a
-    digit (the page's edge, ruled lines) are dropped (see `rule_lines`). Ink blobs are grouped into
+    digit (the page's edge, ruled lines) and small scraps at the picture's border are dropped (see
+    `rule_lines`, `border_scraps`). Ink blobs are grouped into
     digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
     or a stroke with a gap stay one digit, and lone specks are dropped. Digits whose vertical extents
     overlap form a text line (see `reading_order`). Digits that touch each other come out as one.
@@ -182,9 +183,8 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     piece_boxes = _corners(stats[1:, :4])  # (pieces, 4) int: left, top, right, bottom (exclusive)
     stroke = stroke_width(mask > 0)
-    digit_like = ~(
-        rule_lines(piece_boxes, stroke, mask.shape) | border_scraps(piece_boxes, stroke, mask.shape) | edge_slivers(piece_boxes, mask.shape)
-    )  # (pieces,) bool
+    page_marks = rule_lines(piece_boxes, stroke, mask.shape) | border_scraps(piece_boxes, stroke, mask.shape)
+    digit_like = ~page_marks & ~edge_slivers(piece_boxes, mask.shape)  # (pieces,) bool
     if not digit_like.any():
         digit_like[:] = True  # nothing but slivers: read what there is, as `preprocess_digit` would
     group_of_piece = np.full(len(piece_boxes), -1)  # (pieces,) int, -1 dropped
@@ -364,20 +364,14 @@ def rule_lines(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> np.n
 
 
 def border_scraps(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> np.ndarray:
-    """Which pieces are scraps at the picture's border: `(n,)` bool, judged as `rule_lines` judges (beside
-    `RULE_MIN_PIECES` digit-tall pieces), true where a piece touches the border and its longer side is
-    under `SCRAP_SHARE` of the typical digit's height.
-
-    Args:
-        boxes: `(n, 4)` int piece boxes as left, top, right, bottom.
-        stroke: typical stroke width in pixels.
-        shape: the picture's (height, width), in the boxes' pixels.
-    """
-    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    typical = _typical_piece_height(heights, stroke)
+    """Which pieces are scraps at the picture's border: `(n,)` bool, true where a piece touches the border
+    and its longer side is under `SCRAP_SHARE` of the typical digit's height. Judged, with the same
+    arguments, only where `rule_lines` judges: beside `RULE_MIN_PIECES` digit-tall pieces."""
+    longer = (boxes[:, 2:4] - boxes[:, 0:2]).max(axis=1)  # (n,)
+    typical = _typical_piece_height(boxes[:, 3] - boxes[:, 1], stroke)
     if typical is None:
         return np.zeros(len(boxes), bool)
-    return _at_border(boxes, shape) & (np.maximum(widths, heights) < SCRAP_SHARE * typical)
+    return _at_border(boxes, shape) & (longer < SCRAP_SHARE * typical)
 
 
 def _typical_piece_height(heights: np.ndarray, stroke: float) -> float | None:
