@@ -46,6 +46,13 @@ MIN_STROKE_PIXELS = 10
 """More stroke pixels than this in the dark region and it is paper: a single digit in a shadow, drawn with
 a pen wider than the closing, shows as few as a dozen."""
 
+WRITING_SIZE_SHARE = 4.0
+"""A dark mark is writing only if its longer side is at most this many times the largest mark written on
+the sheet (when the sheet holds any): a shadow falls on writing of the sheet's own size, while a table's
+plank joints are far bigger than a row of small digits. A development photo's wooden table, its joint 5.8
+times the 4 small pixels of its digits, was taken for paper in shadow and the page read as one digit; a
+digit across a shadow's edge has 2.4 times as long a stroke in the shadow as on the lit paper (stress set)."""
+
 EDGE_MARGIN = 0.008
 """The sheet's own edge (its shadow, its anti-aliased rim) is left outside it: this share of the side."""
 
@@ -123,8 +130,20 @@ def paper_region(small: np.ndarray) -> np.ndarray | None:
     # not exact (a sliver of table between a turned page and the picture's edge).
     margin = np.ones((INK_CLOSING, INK_CLOSING), np.uint8)
     away = cv2.erode(outside.astype(np.uint8), margin, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
-    strokes_outside = np.count_nonzero(away & (closed < level) & (cv2.subtract(closed, small) > INK_STEP))
+    within = cv2.erode(paper, margin, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    strokes = cv2.subtract(closed, small) > INK_STEP  # (h, w) bool
+    written = _marks(within & strokes)  # (marks, 2): longer side, pixels
+    marks_outside = _marks(away & (closed < level) & strokes)
+    if len(written):
+        marks_outside = marks_outside[marks_outside[:, 0] <= WRITING_SIZE_SHARE * written[:, 0].max()]
+    strokes_outside = int(marks_outside[:, 1].sum())
     if strokes_outside > MIN_STROKE_PIXELS:
         logger.debug("a dark region holds %d pixels of strokes: paper in shadow, kept", strokes_outside)
         return None
     return paper > 0
+
+
+def _marks(mask: np.ndarray) -> np.ndarray:
+    """Each 8-connected mark of a bool mask: `(marks, 2)` int, its longer side and its pixel count."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    return np.stack([stats[1:, cv2.CC_STAT_WIDTH : cv2.CC_STAT_HEIGHT + 1].max(axis=1), stats[1:, cv2.CC_STAT_AREA]], axis=1)

@@ -66,3 +66,13 @@ def test_big_pictures_are_answered_at_their_own_size(pen_digits):
     painted = keep_paper(big)
     assert painted.shape == big.shape and painted.dtype == np.uint8
     assert painted[:5, :5].mean() > 180
+
+
+def test_a_table_with_lines_far_bigger_than_the_writing_is_no_paper_in_shadow():
+    picture = np.full((480, 800), 100, np.uint8)  # a wooden table
+    picture[:, :560] = 230  # the page, with a row of small digits
+    for position, digit in enumerate("27182818"):
+        cv2.putText(picture, digit, (60 + 30 * position, 250), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 30, 2, cv2.LINE_AA)
+    cv2.line(picture, (600, 120), (760, 330), 20, 4)  # a joint between the table's planks
+    assert keep_paper(picture)[:, 620:].min() > 180
+    assert len(segment_digits(picture)) == 8

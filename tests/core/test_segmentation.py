@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 
 from core.preprocessing import NoInkError, preprocess_digit
-from core.segmentation import DigitBox, SegmentedDigit, drop_solid_areas, edge_slivers, group_pieces, reading_order, segment_digits
+from core.segmentation import (
+    DigitBox,
+    SegmentedDigit,
+    border_scraps,
+    drop_solid_areas,
+    edge_slivers,
+    group_pieces,
+    reading_order,
+    segment_digits,
+    text_slope,
+)
 
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "core" / "assets" / "mnist_sample.npz"
 STEP_NAMES = ("original", "grayscale", "thresholded", "cropped", "stroke width", "20px box", "centred 28x28")
@@ -286,6 +296,19 @@ def test_digits_written_fainter_than_the_rest_are_found() -> None:
         assert digit.box == alone.box
 
 
+def test_a_one_written_thinner_than_the_other_digits_is_a_digit() -> None:
+    # "2 3 4" drawn with a 5 px pen, a 1 between them with a 2 px one: narrower than the strokes, as
+    # a hairline is, but as tall as a digit.
+    page = np.full((160, 400), 225, np.uint8)
+    for left, digit in ((20, "2"), (200, "3"), (300, "4")):
+        cv2.putText(page, digit, (left, 110), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 30, 5, cv2.LINE_AA)
+    cv2.line(page, (140, 60), (140, 110), 30, 2)
+
+    digits = segment_digits(page)
+
+    assert [digit.box.left // 10 for digit in digits] == [2, 13, 20, 30]
+
+
 def test_a_neighbours_stroke_does_not_leak_into_the_cut_out() -> None:
     # The 7's bar reaches over the top of the 1's box: the 1's cut-out must not show it.
     canvas = np.zeros((280, 400), np.uint8)
@@ -480,6 +503,21 @@ def test_two_slanting_lines_stay_apart() -> None:
     assert ordered == [(index, index // digits_per_line) for index in range(2 * digits_per_line)]
 
 
+def test_a_row_written_steeply_downhill_is_one_line() -> None:
+    # Each digit 60 px lower than the one before, 90 px tall: neighbours overlap by a third of a digit.
+    boxes = np.array([[100 * column, 60 * column, 100 * column + 80, 60 * column + 90] for column in range(6)])
+
+    assert text_slope(boxes) == pytest.approx(0.6)
+    assert reading_order(boxes) == [(index, 0) for index in range(6)]
+
+
+def test_digits_scattered_over_a_page_have_no_slope() -> None:
+    # Neighbours to the right lie up, down and level: no line's direction.
+    boxes = np.array([[0, 200, 40, 260], [150, 100, 190, 160], [300, 290, 340, 350], [450, 200, 490, 260], [600, 40, 640, 100]])
+
+    assert text_slope(boxes) == 0.0
+
+
 def test_reading_order_sorts_lines_then_columns() -> None:
     boxes = np.array([[100, 210, 150, 300], [0, 0, 50, 100], [0, 200, 50, 290], [100, 10, 150, 110]])
     assert reading_order(boxes) == [(1, 0), (3, 0), (2, 1), (0, 1)]
@@ -579,3 +617,25 @@ def test_a_lone_digit_between_slivers_of_table_is_read_alone() -> None:
     assert len(digits) == 1
     found = digits[0].box
     assert abs(found.left - boxes[0][0]) <= TOLERANCE and abs(found.right - boxes[0][2]) <= TOLERANCE
+
+
+def test_scraps_at_the_border_of_a_sheet_are_no_digits() -> None:
+    canvas, boxes = _write("27182", size=(300, 500), origin=(20, 150), scale=2.0, thickness=6)
+    paper = _paper(canvas)
+    paper[270:, 40:48] = 60  # a scrap of the page's edge, half a digit tall, at the bottom
+    paper[150:170, 492:] = 60  # and one on the right
+
+    digits = segment_digits(paper)
+
+    assert len(digits) == len(boxes)
+    assert all(abs(digit.box.left - box[0]) <= TOLERANCE for digit, box in zip(digits, boxes))
+    assert {digit.box.line for digit in digits} == {0}
+
+
+def test_border_scraps_are_judged_only_beside_a_sheet() -> None:
+    digits = [[20 + 60 * column, 100, 60 + 60 * column, 160] for column in range(5)]
+    scraps = [[0, 10, 10, 30], [200, 280, 210, 300]]  # at the left and bottom borders, a third of a digit
+    cut_digit = [[480, 100, 500, 160]]  # a whole digit's height, cut by the right border
+    shape = (300, 500)
+    assert border_scraps(np.array(digits + scraps + cut_digit), 4.0, shape).tolist() == [False] * 5 + [True, True, False]
+    assert not border_scraps(np.array(digits[:2] + scraps), 4.0, shape).any()  # too few digits to judge by
