@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -21,10 +22,15 @@ from typing import Any, Callable, Iterator
 import h5py
 import numpy as np
 
+from core.blas_threads import one_blas_thread
 from core.calibration import softmax
 from core.inference import to_model_input
 
 logger = logging.getLogger(__name__)
+
+FEW_DIGITS = 32
+"""Up to this many digits (a drawing, a page of them) the products run on one BLAS thread: spread over
+the cores they wait more than they work (see `core.blas_threads`); a larger batch is worth every core."""
 
 _WEIGHTED_LAYERS = {"Conv2D", "BatchNormalization", "Dense"}
 _SUPPORTED_LAYERS = _WEIGHTED_LAYERS | {"InputLayer", "Activation", "MaxPooling2D", "Dropout", "Flatten"}
@@ -135,7 +141,8 @@ class NumpyModel:
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(n, 28, 28) uint8 or float in [0, 1] -> (n, classes) float32 probabilities (10, or 11 with "not a digit")."""
-        *_, (_, output) = self.layer_outputs(images)
+        with one_blas_thread() if len(images) <= FEW_DIGITS else nullcontext():
+            *_, (_, output) = self.layer_outputs(images)
         return output.astype(np.float32)
 
 

@@ -13,12 +13,18 @@ from ui.widgets.keep_digit import writer_name_input
 from ui.widgets.sidebar import require_active_run
 
 
-@st.fragment
-def draw_and_predict(run: RunRecord) -> None:
-    """The canvas and its answer. A fragment: a stroke reruns only this, not the page's frame or uploads."""
+def canvas_settings() -> tuple[int, bool]:
+    """The pen's width and whether the canvas is wide. Outside the canvas's fragment, so a stroke does not
+    send them again; changing one reruns the page, fragment included."""
     settings = st.columns([2, 3])
     stroke_width = settings[0].slider("Stroke width", 5, 40, 18, key="predict_stroke_width")
     wide = settings[1].toggle("Wide canvas, for a number of several digits", key="predict_wide")
+    return stroke_width, wide
+
+
+@st.fragment
+def draw_and_predict(run: RunRecord, stroke_width: int, wide: bool) -> None:
+    """The canvas and its answer. A fragment: a stroke reruns only this, not the page's frame, settings or uploads."""
     # A wide canvas needs the full width; a square one sits beside its result.
     canvas_column, result_column = (st.container(), st.container()) if wide else st.columns([1, 2])
     with canvas_column:
@@ -57,7 +63,7 @@ st.session_state.setdefault("predict_canvas_version", 0)
 draw_tab, upload_tab = st.tabs(["Draw", "Upload images"])
 
 with draw_tab:
-    draw_and_predict(run)
+    draw_and_predict(run, *canvas_settings())
 
 with upload_tab:
     uploads = st.file_uploader(

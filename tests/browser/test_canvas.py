@@ -143,8 +143,8 @@ def test_stroke_width_changes_the_drawing(tab: AppTab, shipped_model_active) -> 
     thumb = tab.main.get_by_test_id("stSlider").get_by_role("slider")
     ink = {}
     for key, width in (("Home", 5), ("End", 40)):
-        # The slider's value reaches the canvas through a rerun: wait for it before drawing.
-        with tab.finished_run(fragment=True):
+        # The slider's value reaches the canvas through a rerun of the page: wait for it before drawing.
+        with tab.finished_run():
             thumb.press(key)
         expect(tab.main.get_by_test_id("stSliderThumbValue")).to_have_text(str(width))
         if ink:
