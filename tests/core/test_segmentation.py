@@ -523,6 +523,27 @@ def test_reading_order_sorts_lines_then_columns() -> None:
     assert reading_order(boxes) == [(1, 0), (3, 0), (2, 1), (0, 1)]
 
 
+def test_a_digit_written_off_its_line_joins_it() -> None:
+    # "1251" whose last 1 hangs 40 px low (overlapping its line by 40%), and a row whose leading 1 is
+    # written 30 px high. Compared with its neighbour each 1 starts a line; lying beside its own, it joins it.
+    hanging = np.array([[0, 0, 40, 60], [60, 0, 100, 60], [120, 0, 160, 60], [180, 40, 200, 90]])
+    raised = np.array([[0, 170, 20, 220], [60, 200, 100, 260], [120, 200, 160, 260], [180, 200, 220, 260]])
+
+    ordered = reading_order(np.concatenate([hanging, raised]))
+
+    assert ordered == [(index, index // 4) for index in range(8)]
+
+
+def test_two_lines_written_close_together_stay_apart() -> None:
+    # The lower line's digits reach 30 px into the upper line's band, but the lines share their columns.
+    upper = np.array([[60 * column, 0, 60 * column + 40, 60] for column in range(4)])
+    lower = np.array([[60 * column, 40, 60 * column + 40, 100] for column in range(4)])
+
+    ordered = reading_order(np.concatenate([upper, lower]))
+
+    assert ordered == [(index, index // 4) for index in range(8)]
+
+
 # ----------------------------------------------------------------------------- real handwriting: MNIST digits
 
 
