@@ -40,18 +40,28 @@ def _fill_form(app, *, epochs: int, train_size: int, batch_size: int = 64) -> No
 def test_start_trains_saves_and_activates_a_run(app_env):
     app = open_page("pages/Train.py")
     _fill_form(app, epochs=1, train_size=1000)
-    app.checkbox(key="train_template_digits").check()
+    app.checkbox(key="train_template_digits").uncheck()  # `fast`'s recipe adds them
+    app.number_input(key="train_uji_share").set_value(0.2)
     app.button[0].click().run()
     assert not app.exception, app.exception
     _wait_for_state(app, "done")
     runs = RunStore(app_env, shipped_dir=None).list_runs()
     assert len(runs) == 1 and runs[0].config.train_size == 1000 and runs[0].status == "completed"
-    assert runs[0].config.template_digits is True
+    assert runs[0].config.template_digits is False
+    assert runs[0].config.uji_share == 0.2
     assert any(runs[0].run_id in success.value for success in app.success)
     assert [metric.value for metric in app.metric if metric.label == "Epochs done"] == ["1"]
     assert RunStore(app_env, shipped_dir=None).default_run_id() == runs[0].run_id
     app.run()  # as the page's fragment does once the job ends: the sidebar may have drawn before it ended
     assert session_model(app) == runs[0].run_id  # the session that trained it uses it at once
+
+
+def test_the_uji_share_can_be_set_only_while_uji_digits_are_added(app_env):
+    app = open_page("pages/Train.py")
+    assert app.checkbox(key="train_uji_digits").value is True  # `fast`'s recipe
+    assert not app.number_input(key="train_uji_share").disabled
+    app.checkbox(key="train_uji_digits").uncheck().run()
+    assert app.number_input(key="train_uji_share").disabled
 
 
 def test_stop_ends_the_job_early_and_still_saves(app_env):

@@ -89,6 +89,7 @@ def recipe_form(max_train_size: int) -> None:
             max_value=1.0,
             step=0.01,
             key="train_uji_share",
+            disabled=not st.session_state["train_uji_digits"],
             help="The UJI digits' weight together, as a share of the MNIST digits: `best` uses 0.12, `fast` 0.05 "
             "(more cost `fast` MNIST accuracy in its one epoch).",
         )
