@@ -34,7 +34,7 @@ from bench.handwriting import (
     semeion_as_photo,
     strokes_as_photo,
 )
-from core.mnist_format import IMAGE_SIDE, NUM_CLASSES
+from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
 from core.pen_strokes import draw_canvas
 from core.preprocessing import NoInkError, normalise_polarity, preprocess_digit, to_grayscale
 from core.realworld_report import (
@@ -415,7 +415,7 @@ def mistake_pictures(report: BenchmarkReport, confusions: Sequence[Confusion],
         while taken < per_confusion and any(queues.values()):
             for name, queue in queues.items():
                 if queue and taken < per_confusion:
-                    images.append(np.round(sets[name][0][queue.pop(0)] * 255).astype(np.uint8))  # (28, 28)
+                    images.append(as_stored_digits(sets[name][0][queue.pop(0)]))  # (28, 28)
                     true.append(confusion.true)
                     given.append(confusion.answer)
                     names.append(name)
