@@ -10,6 +10,7 @@ from ui.entrypoint import require_entrypoint
 from ui.limits import admitted_uploads
 from ui.views.prediction import show_prediction
 from ui.widgets.keep_digit import writer_name_input
+from ui.widgets.send_on_lift import send_drawings_on_lift
 from ui.widgets.sidebar import require_active_run
 
 
@@ -38,6 +39,7 @@ def draw_and_predict(run: RunRecord, stroke_width: int, wide: bool) -> None:
             return_image_data=True,
             key=f"predict_canvas_{st.session_state['predict_canvas_version']}",
         )
+        send_drawings_on_lift(key="predict_send_on_lift")
         if st.button("Clear"):
             # A new key mounts a fresh, empty canvas.
             st.session_state["predict_canvas_version"] += 1

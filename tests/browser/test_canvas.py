@@ -18,6 +18,7 @@ from bench.canvas_latency import run_ending
 from core.uncertainty import NOT_A_DIGIT_ANSWER
 from tests.browser.pendigits import Stroke, first_of_each_class, fit_to_canvas, read_pendigits
 from tests.browser.streamlit_ui import AppTab
+from ui.widgets.send_on_lift import SEND_BUTTON_LABEL
 
 CANVAS = "canvas.upper-canvas"  # fabric's event layer of streamlit-drawable-canvas (no iframe)
 DRAWING_LAYER = "canvas.dc-canvas.lower-canvas"  # finished strokes on the background colour; in a shadow root
@@ -34,6 +35,12 @@ INK_PIXELS_JS = """(canvas) => {
   let ink = 0;
   for (let red = 0; red < pixels.length; red += 4) if (pixels[red] > 127) ink++;
   return ink;
+}"""
+# Counts the clicks on the canvas's own "send" button, inside the canvas component's shadow root.
+COUNT_SEND_CLICKS_JS = """(canvas, label) => {
+  const button = canvas.getRootNode().querySelector(`button[aria-label="${label}"]`);
+  window.__sendClicks = 0;
+  button.addEventListener("click", () => { window.__sendClicks += 1; });
 }"""
 AT_POSITION_JS = """([element, left, top]) => {
   const box = element.getBoundingClientRect();
@@ -172,6 +179,23 @@ def test_a_stroke_reruns_only_the_canvas_and_its_answer(tab: AppTab, shipped_mod
     # Clear reruns the fragment at once: its first run ends early for that rerun.
     assert endings.count(ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY) >= 4, endings
     assert ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY not in endings, endings  # no whole-page run
+
+
+@pytest.mark.browser
+def test_each_stroke_is_sent_once_as_the_pen_lifts(tab: AppTab, shipped_model_active) -> None:
+    """The page presses the canvas's send button on mouse-up (ui/widgets/send_on_lift.py) instead of
+    waiting out the canvas's 200 ms delay; that send cancels the delayed one, so each stroke reruns once."""
+    canvas = Canvas(tab)
+    canvas.surface.evaluate(COUNT_SEND_CLICKS_JS, SEND_BUTTON_LABEL)
+    endings = []
+    tab.websocket.on("framereceived", lambda payload: endings.append(run_ending(payload)))
+    canvas.draw((VERTICAL_STROKE,))
+    canvas.draw((((100.0, 60.0), (180.0, 60.0)),))
+    tab.page.wait_for_timeout(500)  # room for a delayed second send, which must not come
+    tab.wait_until_idle()
+    assert tab.page.evaluate("window.__sendClicks") == 2
+    endings = [ending for ending in endings if ending is not None]
+    assert endings == [ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY] * 2, endings
 
 
 @pytest.mark.browser
