@@ -109,6 +109,16 @@ LINE_JOIN_SHARE = 0.3
 share of the shorter band (see `join_side_by_side_lines`): on the development photos a last 1 hanging below
 its number overlaps by 0.40 and a leading 1 written above its row by 0.40."""
 
+WIDE_GAP_SPACINGS = 4.0
+"""A gap between neighbouring digits of a line this many times the line's median gap, and `WIDE_GAP_HEIGHTS`
+digit heights wide, parts two numbers written side by side (see `split_at_wide_gaps`)."""
+
+WIDE_GAP_HEIGHTS = 2.5
+"""See `WIDE_GAP_SPACINGS`, which tells the gaps apart: on the development photos the two numbers of a row
+stood 5 digit heights apart, but numbers written with room between their digits left gaps of up to 4 heights,
+at most 3.4 times their line's median gap. The heights keep a tightly written line (a median gap near 0)
+whole."""
+
 SLOPE_MIN_PAIRS = 2
 """Fewer neighbouring digits give no slope to trust: the text is taken as level."""
 
@@ -444,7 +454,7 @@ def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
     two; otherwise it starts a new line. Comparing with the last digit, not the whole line, keeps a line
     whose slope changes (a page's perspective) together and apart from the line below. A digit written
     higher or lower than its neighbour, which starts a line of its own that way, joins its line after all
-    (see `join_side_by_side_lines`).
+    (see `join_side_by_side_lines`). Two numbers written side by side are two lines (see `split_at_wide_gaps`).
 
     Args:
         boxes: `(n, 4)` int digit boxes as left, top, right, bottom.
@@ -471,8 +481,36 @@ def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
             lines[best].append(int(index))
     lines = join_side_by_side_lines(lines, boxes[:, 0], boxes[:, 2], tops, bottoms)
     centres_y = (tops + bottoms) / 2
-    line_order = sorted(range(len(lines)), key=lambda number: float(np.mean(centres_y[lines[number]])))
-    return [(index, line_number) for line_number, line in enumerate(line_order) for index in lines[line]]
+    lines = sorted(lines, key=lambda line: float(np.mean(centres_y[line])))
+    lines = split_at_wide_gaps(lines, boxes[:, 0], boxes[:, 2], float(np.median(bottoms - tops)) if len(boxes) else 0.0)
+    return [(index, line_number) for line_number, line in enumerate(lines) for index in line]
+
+
+def split_at_wide_gaps(lines: list[list[int]], lefts: np.ndarray, rights: np.ndarray, digit_height: float) -> list[list[int]]:
+    """Splits each line where a gap between neighbouring digits is far wider than the line's spacing:
+    `WIDE_GAP_SPACINGS` times the median gap between its neighbours, and `WIDE_GAP_HEIGHTS` times the
+    typical digit's height. Two numbers written side by side on a row are two lines, the left one first.
+
+    Digits spaced wide but evenly (a number written with room between its digits) set their line's median
+    gap themselves, and stay one line; so does a line of two digits, whose only gap is its median.
+
+    Args:
+        lines: the digits of each line, left to right, as indices into `lefts` and `rights`; in reading order.
+        lefts, rights: `(n,)` each digit's first and past-last column.
+        digit_height: the typical digit's height in pixels.
+
+    Returns:
+        The lines in reading order, each part of a split line in its place, left part first.
+    """
+    parts = []
+    for line in lines:
+        gaps = lefts[line[1:]] - rights[line[:-1]]  # (len(line) - 1,) px, negative where boxes overlap
+        wide = max(WIDE_GAP_SPACINGS * float(np.median(gaps)), WIDE_GAP_HEIGHTS * digit_height) if len(gaps) else 0.0
+        cuts = [0, *(np.flatnonzero(gaps > wide) + 1).tolist(), len(line)]
+        parts.extend(line[start:end] for start, end in zip(cuts[:-1], cuts[1:]))
+    if len(parts) > len(lines):
+        logger.debug("%d lines split at wide gaps into %d", len(lines), len(parts))
+    return parts
 
 
 def join_side_by_side_lines(

@@ -18,6 +18,7 @@ from core.segmentation import (
     group_pieces,
     reading_order,
     segment_digits,
+    split_at_wide_gaps,
     text_slope,
 )
 
@@ -542,6 +543,35 @@ def test_two_lines_written_close_together_stay_apart() -> None:
     ordered = reading_order(np.concatenate([upper, lower]))
 
     assert ordered == [(index, index // 4) for index in range(8)]
+
+
+def test_two_numbers_side_by_side_on_a_row_are_two_lines() -> None:
+    # Two rows, each a 4-digit number, a gap of 5 digit heights, and another 4-digit number.
+    boxes = np.array([
+        [left + 30 * column, 100 * row, left + 30 * column + 20, 100 * row + 40]
+        for row in range(2)
+        for left in (0, 320)
+        for column in range(4)
+    ])
+
+    ordered = reading_order(boxes)
+
+    assert ordered == [(index, index // 4) for index in range(16)]
+
+
+def test_digits_spaced_wide_but_evenly_stay_one_line() -> None:
+    # Gaps of 3 digit heights between every two digits: the line's own spacing, not two numbers.
+    boxes = np.array([[140 * column, 0, 140 * column + 20, 40] for column in range(6)])
+
+    assert reading_order(boxes) == [(index, 0) for index in range(6)]
+
+
+def test_a_wide_gap_in_a_tightly_written_line_is_judged_by_the_digits_height() -> None:
+    lefts, rights = np.array([0, 22, 44, 100, 122]), np.array([20, 42, 64, 120, 142])
+    line = [[0, 1, 2, 3, 4]]
+
+    assert split_at_wide_gaps(line, lefts, rights, digit_height=40.0) == line  # 36 px: under a digit
+    assert split_at_wide_gaps(line, lefts, rights, digit_height=10.0) == [[0, 1, 2], [3, 4]]
 
 
 # ----------------------------------------------------------------------------- real handwriting: MNIST digits
