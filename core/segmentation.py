@@ -6,6 +6,7 @@ number reaches the model the way it would if it had been drawn alone.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -101,6 +102,19 @@ SOLID_STROKES = 1.8
 `SOLID_SHARE`): a short piece of a broken stroke is as wide as the pen, however stubby; a shadow's
 corner on the stress set 2.2-5.9 times."""
 
+TOUCHING_WIDTHS = 2.0
+"""A digit this many times wider than the picture's median digit may be digits that touch (see
+`SegmentedDigit.splits`): on the development photos such blobs of 2 and 3 digits were 2.07-3.9 times as
+wide, single digits at most 1.88 times. Judged only with `RULE_MIN_PIECES` digits or more."""
+
+TOUCHING_CANDIDATES = 6
+"""Touching digits are cut at up to this many columns, the lowest in ink of those less inked than both
+neighbours (a blob of 3 digits on a development photo had both its touching points among them)."""
+
+TOUCHING_MIN_PART = 0.5
+"""Each of touching digits is at least this share of the typical digit's width (a 1 is narrower, but a 1
+touching its neighbour is no wider than a digit: no split is sought)."""
+
 LINE_OVERLAP_SHARE = 0.5
 """A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
 
@@ -164,6 +178,10 @@ class SegmentedDigit:
 
     box: DigitBox
     preprocessed: PreprocessedDigit
+    splits: tuple[tuple[SegmentedDigit, ...], ...] = ()
+    """Set when the digit is far wider than the picture's digits (`TOUCHING_WIDTHS`): it may be digits
+    that touch. Each way of cutting it at its columns of least ink, into 2, 3, ... digits; `core.reading`
+    keeps the way the model reads most surely, or the whole digit."""
 
 
 def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
@@ -174,7 +192,9 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     `rule_lines`, `border_scraps`). Ink blobs are grouped into
     digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
     or a stroke with a gap stay one digit, and lone specks are dropped. Digits whose vertical extents
-    overlap form a text line (see `reading_order`). Digits that touch each other come out as one.
+    overlap form a text line (see `reading_order`). Digits that touch each other come out as one, with
+    the ways of cutting it apart in `SegmentedDigit.splits` when it is far wider than the rest
+    (`TOUCHING_WIDTHS`): the model chooses (`core.reading.split_touching_digits`).
 
     Args:
         image: uint8 `(H, W)` grey, `(H, W, 3)` RGB or `(H, W, 4)` RGBA, any size; light ink on dark or
@@ -209,30 +229,122 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
 
     # Label 0 is the background; pixels of dropped pieces map to -1 like it.
     group_of_label = np.concatenate([[-1], group_of_piece]).astype(np.int32)
-    scale_x = image.shape[1] / gray.shape[1]
-    scale_y = image.shape[0] / gray.shape[0]
-    original = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+    cutter = _DigitCutter(image, gray, thresholded, labels, group_of_label)
+    typical_width = _typical_width(group_boxes)
     digits = []
     for group, line in ordered:
         left, top, right, bottom = (int(value) for value in group_boxes[group])
+        whole = cutter.cut(group, (left, top, right, bottom), line)
+        splits = ()
+        if typical_width is not None and right - left >= TOUCHING_WIDTHS * typical_width:
+            ink = cutter.own(group, (left, top, right, bottom)).sum(axis=0)  # (width,) ink pixels per column
+            splits = tuple(
+                tuple(
+                    cutter.cut(group, (left + start, top, left + end, bottom), line, start > 0, end < right - left)
+                    for start, end in parts
+                )
+                for parts in touching_cuts(ink, typical_width)
+            )
+            logger.debug("a digit %.1f typical widths wide may be touching digits", (right - left) / typical_width)
+        digits.append(SegmentedDigit(box=whole.box, preprocessed=whole.preprocessed, splits=splits))
+    return digits
+
+
+class _DigitCutter:
+    """Cuts one digit, or a range of its columns, out of the picture `segment_digits` worked on."""
+
+    def __init__(
+        self, image: np.ndarray, gray: np.ndarray, thresholded: np.ndarray, labels: np.ndarray, group_of_label: np.ndarray
+    ) -> None:
+        self.image, self.gray, self.thresholded = image, gray, thresholded
+        self.labels, self.group_of_label = labels, group_of_label  # (h, w) piece labels; group of each label
+        self.original = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+        self.scale_x, self.scale_y = image.shape[1] / gray.shape[1], image.shape[0] / gray.shape[0]
+
+    def own(self, group: int, box: tuple[int, int, int, int]) -> np.ndarray:
+        """`(bottom - top, right - left)` uint8, 1 on the group's ink inside `box` (left, top, right, bottom)."""
+        left, top, right, bottom = box
+        return (self.group_of_label[self.labels[top:bottom, left:right]] == group).astype(np.uint8)
+
+    def cut(
+        self, group: int, box: tuple[int, int, int, int], line: int, cut_left: bool = False, cut_right: bool = False
+    ) -> SegmentedDigit:
+        """The group's ink inside `box`, cut out and finished as a digit of text line `line`.
+
+        `box` is the group's box, or a range of its columns (one of touching digits): then its rows shrink
+        to the ink in those columns, and the rim of anti-aliased ink stops at a side cut from a neighbour
+        (`cut_left`, `cut_right`), not to take the neighbour's stroke."""
+        left, top, right, bottom = box
+        rows = np.flatnonzero(self.own(group, box).any(axis=1))
+        top, bottom = top + int(rows[0]), top + int(rows[-1]) + 1
         # One pixel of margin keeps the anti-aliased rim that `suppress_background` kept around the ink.
         window = np.s_[max(top - 1, 0) : bottom + 1, max(left - 1, 0) : right + 1]
-        own = (group_of_label[labels[window]] == group).astype(np.uint8)  # (wh, ww) 1 on this digit
+        own = (self.group_of_label[self.labels[window]] == group).astype(np.uint8)  # (wh, ww) 1 on this digit
+        margin_left = left - window[1].start  # 0 or 1 columns left of the box in the window
+        # Only the box's columns are this digit's: the rest of a blob of touching digits is its neighbours'.
+        own[:, :margin_left] = 0
+        own[:, margin_left + right - left :] = 0
         rim = cv2.dilate(own, _DILATE_KERNEL)
+        if cut_left:
+            rim[:, :margin_left] = 0  # the column left of a cut holds the neighbour's ink
+        if cut_right:
+            rim[:, margin_left + right - left :] = 0
         # Masking to this digit's own blobs keeps a neighbour's stroke out of its cut-out.
-        cut = cv2.bitwise_and(thresholded[window], thresholded[window], mask=rim)  # (wh, ww) uint8
+        cut = cv2.bitwise_and(self.thresholded[window], self.thresholded[window], mask=rim)  # (wh, ww) uint8
         cropped = crop_to_ink(cut)  # (ink height, ink width) uint8
         finishing_steps, model_input = finish_digit(cropped)
-        box = _original_box(left, top, right, bottom, scale_x, scale_y, image.shape, line)
+        found = _original_box(left, top, right, bottom, self.scale_x, self.scale_y, self.image.shape, line)
         steps = (
-            PreprocessStep("original", original[box.top : box.bottom, box.left : box.right].copy()),
-            PreprocessStep("grayscale", gray[window].copy()),
+            PreprocessStep("original", self.original[found.top : found.bottom, found.left : found.right].copy()),
+            PreprocessStep("grayscale", self.gray[window].copy()),
             PreprocessStep("thresholded", cut),
             PreprocessStep("cropped", cropped),
             *finishing_steps,
         )
-        digits.append(SegmentedDigit(box=box, preprocessed=PreprocessedDigit(steps=steps, model_input=model_input)))
-    return digits
+        return SegmentedDigit(box=found, preprocessed=PreprocessedDigit(steps=steps, model_input=model_input))
+
+
+def _typical_width(boxes: np.ndarray) -> float | None:
+    """The median width of the digits, or None with fewer than `RULE_MIN_PIECES` digits to judge by."""
+    return float(np.median(boxes[:, 2] - boxes[:, 0])) if len(boxes) >= RULE_MIN_PIECES else None
+
+
+def touching_cuts(ink: np.ndarray, typical_width: float) -> list[list[tuple[int, int]]]:
+    """The ways of cutting a blob of touching digits into 2 digits, 3, ... up to its width in typical
+    digits (rounded, at least 2), for the model to choose from (see `SegmentedDigit.splits`).
+
+    Digits touch where a column holds little ink, so cuts fall at the columns of locally least ink (the
+    middle of a run of equal columns); every way cuts at up to `TOUCHING_CANDIDATES` of the lowest such
+    columns, leaving each part at least `TOUCHING_MIN_PART` typical widths wide.
+
+    Args:
+        ink: `(width,)` the blob's ink pixels per column.
+        typical_width: the typical digit's width in pixels.
+
+    Returns:
+        Each way as its parts' column ranges `(start, end)` in the blob, left to right; fewer parts first.
+    """
+    width = len(ink)
+    narrowest = max(int(np.ceil(TOUCHING_MIN_PART * typical_width)), 1)
+    padded = np.concatenate([[np.inf], ink.astype(float), [np.inf]])
+    candidates = []
+    column = 0
+    while column < width:  # runs of equal ink lower than both neighbours
+        end = column
+        while end + 1 < width and ink[end + 1] == ink[column]:
+            end += 1
+        middle = (column + end + 1) // 2
+        if padded[column] > ink[column] < padded[end + 2] and narrowest <= middle <= width - narrowest:
+            candidates.append(middle)
+        column = end + 1
+    candidates = sorted(sorted(candidates, key=lambda cut: ink[cut])[:TOUCHING_CANDIDATES])
+    ways = []
+    for count in range(2, max(2, round(width / typical_width)) + 1):
+        for cuts in itertools.combinations(candidates, count - 1):
+            bounds = [0, *cuts, width]
+            if min(np.diff(bounds)) >= narrowest:
+                ways.append(list(zip(bounds[:-1], bounds[1:])))
+    return ways
 
 
 def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> np.ndarray:

@@ -20,6 +20,7 @@ from core.segmentation import (
     segment_digits,
     split_at_wide_gaps,
     text_slope,
+    touching_cuts,
 )
 
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "core" / "assets" / "mnist_sample.npz"
@@ -572,6 +573,44 @@ def test_a_wide_gap_in_a_tightly_written_line_is_judged_by_the_digits_height() -
 
     assert split_at_wide_gaps(line, lefts, rights, digit_height=40.0) == line  # 36 px: under a digit
     assert split_at_wide_gaps(line, lefts, rights, digit_height=10.0) == [[0, 1, 2], [3, 4]]
+
+
+def _zeros_two_touching() -> np.ndarray:
+    """Four 0s on white paper, then two wider 0s whose rings touch at x = 480 (one blob)."""
+    paper = np.full((160, 640), 255, np.uint8)
+    for centre in (40, 120, 200, 280):
+        cv2.ellipse(paper, (centre, 80), (16, 40), 0, 0, 360, 20, 8)
+    for centre in (456, 504):
+        cv2.ellipse(paper, (centre, 80), (20, 40), 0, 0, 360, 20, 8)
+    return paper
+
+
+def test_digits_that_touch_are_offered_cut_apart_where_they_touch() -> None:
+    digits = segment_digits(_zeros_two_touching())
+
+    assert len(digits) == 5
+    assert [bool(digit.splits) for digit in digits] == [False] * 4 + [True]
+    halves = [way for way in digits[4].splits if len(way) == 2]
+    assert any(abs(left.box.right - 480) <= 3 and abs(right.box.left - 480) <= 3 for left, right in halves)
+    assert all(part.box.line == digits[4].box.line for way in digits[4].splits for part in way)
+
+
+def test_digits_no_wider_than_the_rest_are_not_offered_cut() -> None:
+    paper = _zeros_two_touching()
+    paper[:, 430:] = 255
+    cv2.ellipse(paper, (456, 80), (20, 40), 0, 0, 360, 20, 8)  # one wider 0, alone
+
+    assert not any(digit.splits for digit in segment_digits(paper))
+
+
+def test_touching_cuts_fall_at_the_columns_of_least_ink() -> None:
+    # Two 0s' columns of ink (sides 6, middles 2), touching at column 7 with 1 pixel of ink.
+    ink = np.array([6, 6, 2, 2, 2, 6, 6, 1, 6, 6, 2, 2, 2, 6, 6])
+
+    ways = touching_cuts(ink, typical_width=7.0)
+
+    assert ways[0] == [(0, 7), (7, 15)]
+    assert all(len(way) == 2 and min(end - start for start, end in way) >= 4 for way in ways)
 
 
 # ----------------------------------------------------------------------------- real handwriting: MNIST digits
