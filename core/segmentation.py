@@ -115,6 +115,14 @@ TOUCHING_MIN_PART = 0.5
 """Each of touching digits is at least this share of the typical digit's width (a 1 is narrower, but a 1
 touching its neighbour is no wider than a digit: no split is sought)."""
 
+STRAY_MIN_LINES = 2
+"""See `stray_marks`: beside fewer lines of several digits, a line of one digit is as likely as any other."""
+
+STRAY_SHARE = 0.75
+"""See `stray_marks`: on a development sheet of 13 lines of 10 digits, a smudge between two lines, 0.55 of
+the median digit's height, was read as a line `1` (the sheet's 1s stand 0.6-0.85 of it, beside their line's
+digits)."""
+
 LINE_OVERLAP_SHARE = 0.5
 """A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
 
@@ -192,7 +200,8 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     `rule_lines`, `border_scraps`). Ink blobs are grouped into
     digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
     or a stroke with a gap stay one digit, and lone specks are dropped. Digits whose vertical extents
-    overlap form a text line (see `reading_order`). Digits that touch each other come out as one, with
+    overlap form a text line (see `reading_order`); a small mark in a line of its own beside a sheet's lines
+    is a stray mark, and is dropped (see `stray_marks`). Digits that touch each other come out as one, with
     the ways of cutting it apart in `SegmentedDigit.splits` when it is far wider than the rest
     (`TOUCHING_WIDTHS`): the model chooses (`core.reading.split_touching_digits`).
 
@@ -226,6 +235,10 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     group_of_piece[digit_like] = group_pieces(piece_boxes[digit_like], stroke)
     group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
     ordered = reading_order(group_boxes)  # [(group, line)]
+    strays = stray_marks(group_boxes, ordered)  # (groups,) bool
+    if strays.any():
+        kept = np.flatnonzero(~strays)
+        ordered = [(int(kept[index]), line) for index, line in reading_order(group_boxes[kept])]
 
     # Label 0 is the background; pixels of dropped pieces map to -1 like it.
     group_of_label = np.concatenate([[-1], group_of_piece]).astype(np.int32)
@@ -499,6 +512,30 @@ def border_scraps(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> n
     if typical is None:
         return np.zeros(len(boxes), bool)
     return _at_border(boxes, shape) & (longer < SCRAP_SHARE * typical)
+
+
+def stray_marks(boxes: np.ndarray, ordered: list[tuple[int, int]]) -> np.ndarray:
+    """Which digits are stray marks (a smudge, a slip of the pen) that `reading_order` put in a line of
+    their own: `(n,)` bool. On a sheet of `STRAY_MIN_LINES` lines of several digits or more, a line of one
+    mark whose longer side is under `STRAY_SHARE` of the median digit's height is no digit.
+
+    Args:
+        boxes: `(n, 4)` int digit boxes as left, top, right, bottom.
+        ordered: `reading_order(boxes)`.
+    """
+    members: dict[int, list[int]] = {}
+    for index, line in ordered:
+        members.setdefault(line, []).append(index)
+    strays = np.zeros(len(boxes), bool)
+    if sum(len(line) > 1 for line in members.values()) < STRAY_MIN_LINES:
+        return strays
+    longer = (boxes[:, 2:4] - boxes[:, 0:2]).max(axis=1)  # (n,)
+    typical = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    lone = [line[0] for line in members.values() if len(line) == 1]
+    strays[lone] = longer[lone] < STRAY_SHARE * typical
+    if strays.any():
+        logger.debug("lines of one mark %s px long beside digits %.1f px tall: stray marks", longer[strays].tolist(), typical)
+    return strays
 
 
 def _typical_piece_height(heights: np.ndarray, stroke: float) -> float | None:

@@ -19,6 +19,7 @@ from core.segmentation import (
     reading_order,
     segment_digits,
     split_at_wide_gaps,
+    stray_marks,
     text_slope,
     touching_cuts,
 )
@@ -573,6 +574,29 @@ def test_a_wide_gap_in_a_tightly_written_line_is_judged_by_the_digits_height() -
 
     assert split_at_wide_gaps(line, lefts, rights, digit_height=40.0) == line  # 36 px: under a digit
     assert split_at_wide_gaps(line, lefts, rights, digit_height=10.0) == [[0, 1, 2], [3, 4]]
+
+
+def test_a_stray_mark_between_the_lines_of_a_sheet_is_no_line() -> None:
+    paper = np.full((300, 400), 255, np.uint8)
+    for top in (30, 190):  # two lines of four 1s, 80 px tall
+        for left in (100, 180, 260, 340):
+            cv2.line(paper, (left, top), (left, top + 80), 20, 8)
+    cv2.line(paper, (30, 140), (30, 170), 20, 8)  # a smudge between them, under half a digit's height
+
+    digits = segment_digits(paper)
+
+    assert [digit.box.line for digit in digits] == [0] * 4 + [1] * 4
+    assert all(digit.box.left > 60 for digit in digits)
+
+
+def test_stray_marks_are_lone_small_marks_beside_lines_of_digits() -> None:
+    lines = [[60 * column, 100 * row, 60 * column + 40, 100 * row + 60] for row in range(2) for column in range(4)]
+    lone_digit, lone_mark = [[0, 300, 40, 360]], [[0, 200, 10, 230]]
+    boxes = np.array(lines + lone_digit + lone_mark)
+
+    assert stray_marks(boxes, reading_order(boxes)).tolist() == [False] * 9 + [True]
+    beside_one_line = np.array(lines[:4] + lone_mark)  # a number and a mark: no sheet to judge by
+    assert not stray_marks(beside_one_line, reading_order(beside_one_line)).any()
 
 
 def _zeros_two_touching() -> np.ndarray:
