@@ -36,9 +36,9 @@ QUARTER_TURNS = {"turned left": cv2.ROTATE_90_COUNTERCLOCKWISE, "turned right": 
 
 TOUCHING_SURE = 0.8
 """A blob that may be touching digits (see `SegmentedDigit.splits`) is cut only when the model reads every
-part this surely or more, and more surely than the whole blob: the photo stress set's numbers hold single
-digits twice as wide as the median digit (5s, 0s), whose halves read as digits at 0.8 and more, but less
-surely than the digit whole."""
+part this surely or more, and more surely than the whole blob: on the photo stress set (seed 1), six
+single digits twice as wide as the median digit had parts read at 0.8 or more, but less surely than the
+digit whole."""
 
 LINE_SEPARATOR = "|"
 """Stands between text lines in a reading, and in the development photos' labels."""
