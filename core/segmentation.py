@@ -326,9 +326,9 @@ def touching_cuts(ink: np.ndarray, typical_width: float) -> list[list[tuple[int,
     """The ways of cutting a blob of touching digits into 2 digits, 3, ... up to its width in typical
     digits (rounded, at least 2), for the model to choose from (see `SegmentedDigit.splits`).
 
-    Digits touch where a column holds little ink, so cuts fall at the columns of locally least ink (the
-    middle of a run of equal columns); every way cuts at up to `TOUCHING_CANDIDATES` of the lowest such
-    columns, leaving each part at least `TOUCHING_MIN_PART` typical widths wide.
+    Digits touch where a column holds little ink, so cuts fall at columns of less ink than both their
+    neighbours (the middle of a run of equal columns): every combination of the `TOUCHING_CANDIDATES`
+    lowest such columns that leaves each part at least `TOUCHING_MIN_PART` typical widths wide.
 
     Args:
         ink: `(width,)` the blob's ink pixels per column.
