@@ -6,6 +6,7 @@ number reaches the model the way it would if it had been drawn alone.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -101,6 +102,27 @@ SOLID_STROKES = 1.8
 `SOLID_SHARE`): a short piece of a broken stroke is as wide as the pen, however stubby; a shadow's
 corner on the stress set 2.2-5.9 times."""
 
+TOUCHING_WIDTHS = 2.0
+"""A digit this many times wider than the picture's median digit may be digits that touch (see
+`SegmentedDigit.splits`): on the development photos such blobs of 2 and 3 digits were 2.07-3.9 times as
+wide, single digits at most 1.88 times. Judged only with `RULE_MIN_PIECES` digits or more."""
+
+TOUCHING_CANDIDATES = 6
+"""Touching digits are cut at up to this many columns, the lowest in ink of those less inked than both
+neighbours (a blob of 3 digits on a development photo had both its touching points among them)."""
+
+TOUCHING_MIN_PART = 0.5
+"""Each of touching digits is at least this share of the typical digit's width (a 1 is narrower, but a 1
+touching its neighbour is no wider than a digit: no split is sought)."""
+
+STRAY_MIN_LINES = 2
+"""See `stray_marks`: beside fewer lines of several digits, a line of one digit is as likely as any other."""
+
+STRAY_SHARE = 0.75
+"""See `stray_marks`: on a development sheet of 13 lines of 10 digits, a smudge between two lines, 0.55 of
+the median digit's height, was read as a line `1` (the sheet's 1s stand 0.6-0.85 of it, beside their line's
+digits)."""
+
 LINE_OVERLAP_SHARE = 0.5
 """A digit joins a text line when their vertical extents overlap by this share of the shorter one."""
 
@@ -108,6 +130,16 @@ LINE_JOIN_SHARE = 0.3
 """Two lines that lie side by side, not one under the other, are one line when their bands overlap by this
 share of the shorter band (see `join_side_by_side_lines`): on the development photos a last 1 hanging below
 its number overlaps by 0.40 and a leading 1 written above its row by 0.40."""
+
+WIDE_GAP_SPACINGS = 4.0
+"""A gap between neighbouring digits of a line this many times the line's median gap, and `WIDE_GAP_HEIGHTS`
+digit heights wide, parts two numbers written side by side (see `split_at_wide_gaps`)."""
+
+WIDE_GAP_HEIGHTS = 2.5
+"""See `WIDE_GAP_SPACINGS`, which tells the gaps apart: on the development photos the two numbers of a row
+stood 5 digit heights apart, but numbers written with room between their digits left gaps of up to 4 heights,
+at most 3.4 times their line's median gap. The heights keep a tightly written line (a median gap near 0)
+whole."""
 
 SLOPE_MIN_PAIRS = 2
 """Fewer neighbouring digits give no slope to trust: the text is taken as level."""
@@ -154,6 +186,10 @@ class SegmentedDigit:
 
     box: DigitBox
     preprocessed: PreprocessedDigit
+    splits: tuple[tuple[SegmentedDigit, ...], ...] = ()
+    """Set when the digit is far wider than the picture's digits (`TOUCHING_WIDTHS`): it may be digits
+    that touch. Each way of cutting it at its columns of least ink, into 2, 3, ... digits; `core.reading`
+    keeps the way the model reads most surely, or the whole digit."""
 
 
 def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
@@ -164,7 +200,10 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     `rule_lines`, `border_scraps`). Ink blobs are grouped into
     digits (see `group_pieces`): a 5's detached flag, a 4 drawn in two strokes
     or a stroke with a gap stay one digit, and lone specks are dropped. Digits whose vertical extents
-    overlap form a text line (see `reading_order`). Digits that touch each other come out as one.
+    overlap form a text line (see `reading_order`); a small mark in a line of its own beside a sheet's lines
+    is a stray mark, and is dropped (see `stray_marks`). Digits that touch each other come out as one, with
+    the ways of cutting it apart in `SegmentedDigit.splits` when it is far wider than the rest
+    (`TOUCHING_WIDTHS`): the model chooses (`core.reading.split_touching_digits`).
 
     Args:
         image: uint8 `(H, W)` grey, `(H, W, 3)` RGB or `(H, W, 4)` RGBA, any size; light ink on dark or
@@ -196,33 +235,129 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
     group_of_piece[digit_like] = group_pieces(piece_boxes[digit_like], stroke)
     group_boxes = _group_boxes(piece_boxes, group_of_piece)  # (groups, 4)
     ordered = reading_order(group_boxes)  # [(group, line)]
+    strays = stray_marks(group_boxes, ordered)  # (groups,) bool
+    if strays.any():
+        kept = np.flatnonzero(~strays)
+        ordered = [(int(kept[index]), line) for index, line in reading_order(group_boxes[kept])]
 
     # Label 0 is the background; pixels of dropped pieces map to -1 like it.
     group_of_label = np.concatenate([[-1], group_of_piece]).astype(np.int32)
-    scale_x = image.shape[1] / gray.shape[1]
-    scale_y = image.shape[0] / gray.shape[0]
-    original = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+    cutter = _DigitCutter(image, gray, thresholded, labels, group_of_label)
+    typical_width = _typical_width(group_boxes)
     digits = []
     for group, line in ordered:
         left, top, right, bottom = (int(value) for value in group_boxes[group])
+        whole = cutter.cut(group, (left, top, right, bottom), line)
+        splits = ()
+        if typical_width is not None and right - left >= TOUCHING_WIDTHS * typical_width:
+            ink = cutter.own(group, (left, top, right, bottom)).sum(axis=0)  # (width,) ink pixels per column
+            splits = tuple(
+                tuple(
+                    cutter.cut(group, (left + start, top, left + end, bottom), line, start > 0, end < right - left)
+                    for start, end in parts
+                )
+                for parts in touching_cuts(ink, typical_width)
+            )
+            logger.debug("a digit %.1f typical widths wide may be touching digits", (right - left) / typical_width)
+        digits.append(SegmentedDigit(box=whole.box, preprocessed=whole.preprocessed, splits=splits))
+    return digits
+
+
+class _DigitCutter:
+    """Cuts one digit, or a range of its columns, out of the picture `segment_digits` worked on."""
+
+    def __init__(
+        self, image: np.ndarray, gray: np.ndarray, thresholded: np.ndarray, labels: np.ndarray, group_of_label: np.ndarray
+    ) -> None:
+        self.image, self.gray, self.thresholded = image, gray, thresholded
+        self.labels, self.group_of_label = labels, group_of_label  # (h, w) piece labels; group of each label
+        self.original = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+        self.scale_x, self.scale_y = image.shape[1] / gray.shape[1], image.shape[0] / gray.shape[0]
+
+    def own(self, group: int, box: tuple[int, int, int, int]) -> np.ndarray:
+        """`(bottom - top, right - left)` uint8, 1 on the group's ink inside `box` (left, top, right, bottom)."""
+        left, top, right, bottom = box
+        return (self.group_of_label[self.labels[top:bottom, left:right]] == group).astype(np.uint8)
+
+    def cut(
+        self, group: int, box: tuple[int, int, int, int], line: int, cut_left: bool = False, cut_right: bool = False
+    ) -> SegmentedDigit:
+        """The group's ink inside `box`, cut out and finished as a digit of text line `line`.
+
+        `box` is the group's box, or a range of its columns (one of touching digits): then its rows shrink
+        to the ink in those columns, and the rim of anti-aliased ink stops at a side cut from a neighbour
+        (`cut_left`, `cut_right`), not to take the neighbour's stroke."""
+        left, top, right, bottom = box
+        rows = np.flatnonzero(self.own(group, box).any(axis=1))
+        top, bottom = top + int(rows[0]), top + int(rows[-1]) + 1
         # One pixel of margin keeps the anti-aliased rim that `suppress_background` kept around the ink.
         window = np.s_[max(top - 1, 0) : bottom + 1, max(left - 1, 0) : right + 1]
-        own = (group_of_label[labels[window]] == group).astype(np.uint8)  # (wh, ww) 1 on this digit
+        own = (self.group_of_label[self.labels[window]] == group).astype(np.uint8)  # (wh, ww) 1 on this digit
+        margin_left = left - window[1].start  # 0 or 1 columns left of the box in the window
+        # Only the box's columns are this digit's: the rest of a blob of touching digits is its neighbours'.
+        own[:, :margin_left] = 0
+        own[:, margin_left + right - left :] = 0
         rim = cv2.dilate(own, _DILATE_KERNEL)
+        if cut_left:
+            rim[:, :margin_left] = 0  # the column left of a cut holds the neighbour's ink
+        if cut_right:
+            rim[:, margin_left + right - left :] = 0
         # Masking to this digit's own blobs keeps a neighbour's stroke out of its cut-out.
-        cut = cv2.bitwise_and(thresholded[window], thresholded[window], mask=rim)  # (wh, ww) uint8
+        cut = cv2.bitwise_and(self.thresholded[window], self.thresholded[window], mask=rim)  # (wh, ww) uint8
         cropped = crop_to_ink(cut)  # (ink height, ink width) uint8
         finishing_steps, model_input = finish_digit(cropped)
-        box = _original_box(left, top, right, bottom, scale_x, scale_y, image.shape, line)
+        found = _original_box(left, top, right, bottom, self.scale_x, self.scale_y, self.image.shape, line)
         steps = (
-            PreprocessStep("original", original[box.top : box.bottom, box.left : box.right].copy()),
-            PreprocessStep("grayscale", gray[window].copy()),
+            PreprocessStep("original", self.original[found.top : found.bottom, found.left : found.right].copy()),
+            PreprocessStep("grayscale", self.gray[window].copy()),
             PreprocessStep("thresholded", cut),
             PreprocessStep("cropped", cropped),
             *finishing_steps,
         )
-        digits.append(SegmentedDigit(box=box, preprocessed=PreprocessedDigit(steps=steps, model_input=model_input)))
-    return digits
+        return SegmentedDigit(box=found, preprocessed=PreprocessedDigit(steps=steps, model_input=model_input))
+
+
+def _typical_width(boxes: np.ndarray) -> float | None:
+    """The median width of the digits, or None with fewer than `RULE_MIN_PIECES` digits to judge by."""
+    return float(np.median(boxes[:, 2] - boxes[:, 0])) if len(boxes) >= RULE_MIN_PIECES else None
+
+
+def touching_cuts(ink: np.ndarray, typical_width: float) -> list[list[tuple[int, int]]]:
+    """The ways of cutting a blob of touching digits into 2 digits, 3, ... up to its width in typical
+    digits (rounded, at least 2), for the model to choose from (see `SegmentedDigit.splits`).
+
+    Digits touch where a column holds little ink, so cuts fall at columns of less ink than both their
+    neighbours (the middle of a run of equal columns): every combination of the `TOUCHING_CANDIDATES`
+    lowest such columns that leaves each part at least `TOUCHING_MIN_PART` typical widths wide.
+
+    Args:
+        ink: `(width,)` the blob's ink pixels per column.
+        typical_width: the typical digit's width in pixels.
+
+    Returns:
+        Each way as its parts' column ranges `(start, end)` in the blob, left to right; fewer parts first.
+    """
+    width = len(ink)
+    narrowest = max(int(np.ceil(TOUCHING_MIN_PART * typical_width)), 1)
+    padded = np.concatenate([[np.inf], ink.astype(float), [np.inf]])
+    candidates = []
+    column = 0
+    while column < width:  # runs of equal ink lower than both neighbours
+        end = column
+        while end + 1 < width and ink[end + 1] == ink[column]:
+            end += 1
+        middle = (column + end + 1) // 2
+        if padded[column] > ink[column] < padded[end + 2] and narrowest <= middle <= width - narrowest:
+            candidates.append(middle)
+        column = end + 1
+    candidates = sorted(sorted(candidates, key=lambda cut: ink[cut])[:TOUCHING_CANDIDATES])
+    ways = []
+    for count in range(2, max(2, round(width / typical_width)) + 1):
+        for cuts in itertools.combinations(candidates, count - 1):
+            bounds = [0, *cuts, width]
+            if min(np.diff(bounds)) >= narrowest:
+                ways.append(list(zip(bounds[:-1], bounds[1:])))
+    return ways
 
 
 def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> np.ndarray:
@@ -379,6 +514,30 @@ def border_scraps(boxes: np.ndarray, stroke: float, shape: tuple[int, int]) -> n
     return _at_border(boxes, shape) & (longer < SCRAP_SHARE * typical)
 
 
+def stray_marks(boxes: np.ndarray, ordered: list[tuple[int, int]]) -> np.ndarray:
+    """Which digits are stray marks (a smudge, a slip of the pen) that `reading_order` put in a line of
+    their own: `(n,)` bool. On a sheet of `STRAY_MIN_LINES` lines of several digits or more, a line of one
+    mark whose longer side is under `STRAY_SHARE` of the median digit's height is no digit.
+
+    Args:
+        boxes: `(n, 4)` int digit boxes as left, top, right, bottom.
+        ordered: `reading_order(boxes)`.
+    """
+    members: dict[int, list[int]] = {}
+    for index, line in ordered:
+        members.setdefault(line, []).append(index)
+    strays = np.zeros(len(boxes), bool)
+    if sum(len(line) > 1 for line in members.values()) < STRAY_MIN_LINES:
+        return strays
+    longer = (boxes[:, 2:4] - boxes[:, 0:2]).max(axis=1)  # (n,)
+    typical = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    lone = [line[0] for line in members.values() if len(line) == 1]
+    strays[lone] = longer[lone] < STRAY_SHARE * typical
+    if strays.any():
+        logger.debug("lines of one mark %s px long beside digits %.1f px tall: stray marks", longer[strays].tolist(), typical)
+    return strays
+
+
 def _typical_piece_height(heights: np.ndarray, stroke: float) -> float | None:
     """The median height of the pieces `FRAGMENT_STROKES` strokes tall or more, or None with fewer than
     `RULE_MIN_PIECES` of them (they may be the broken strokes of one digit)."""
@@ -444,7 +603,7 @@ def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
     two; otherwise it starts a new line. Comparing with the last digit, not the whole line, keeps a line
     whose slope changes (a page's perspective) together and apart from the line below. A digit written
     higher or lower than its neighbour, which starts a line of its own that way, joins its line after all
-    (see `join_side_by_side_lines`).
+    (see `join_side_by_side_lines`). Two numbers written side by side are two lines (see `split_at_wide_gaps`).
 
     Args:
         boxes: `(n, 4)` int digit boxes as left, top, right, bottom.
@@ -471,8 +630,36 @@ def reading_order(boxes: np.ndarray) -> list[tuple[int, int]]:
             lines[best].append(int(index))
     lines = join_side_by_side_lines(lines, boxes[:, 0], boxes[:, 2], tops, bottoms)
     centres_y = (tops + bottoms) / 2
-    line_order = sorted(range(len(lines)), key=lambda number: float(np.mean(centres_y[lines[number]])))
-    return [(index, line_number) for line_number, line in enumerate(line_order) for index in lines[line]]
+    lines = sorted(lines, key=lambda line: float(np.mean(centres_y[line])))
+    lines = split_at_wide_gaps(lines, boxes[:, 0], boxes[:, 2], float(np.median(bottoms - tops)) if len(boxes) else 0.0)
+    return [(index, line_number) for line_number, line in enumerate(lines) for index in line]
+
+
+def split_at_wide_gaps(lines: list[list[int]], lefts: np.ndarray, rights: np.ndarray, digit_height: float) -> list[list[int]]:
+    """Splits each line where a gap between neighbouring digits is far wider than the line's spacing:
+    `WIDE_GAP_SPACINGS` times the median gap between its neighbours, and `WIDE_GAP_HEIGHTS` times the
+    typical digit's height. Two numbers written side by side on a row are two lines, the left one first.
+
+    Digits spaced wide but evenly (a number written with room between its digits) set their line's median
+    gap themselves, and stay one line; so does a line of two digits, whose only gap is its median.
+
+    Args:
+        lines: the digits of each line, left to right, as indices into `lefts` and `rights`; in reading order.
+        lefts, rights: `(n,)` each digit's first and past-last column.
+        digit_height: the typical digit's height in pixels.
+
+    Returns:
+        The lines in reading order, each part of a split line in its place, left part first.
+    """
+    parts = []
+    for line in lines:
+        gaps = lefts[line[1:]] - rights[line[:-1]]  # (len(line) - 1,) px, negative where boxes overlap
+        wide = max(WIDE_GAP_SPACINGS * float(np.median(gaps)), WIDE_GAP_HEIGHTS * digit_height) if len(gaps) else 0.0
+        cuts = [0, *(np.flatnonzero(gaps > wide) + 1).tolist(), len(line)]
+        parts.extend(line[start:end] for start, end in zip(cuts[:-1], cuts[1:]))
+    if len(parts) > len(lines):
+        logger.debug("%d lines split at wide gaps into %d", len(lines), len(parts))
+    return parts
 
 
 def join_side_by_side_lines(

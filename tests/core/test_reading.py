@@ -6,7 +6,15 @@ import cv2
 import numpy as np
 import pytest
 
-from core.reading import LINE_SEPARATOR, MIN_DIGITS_TO_TURN, Reading, read_either_way_up, reading_of
+from core.reading import (
+    LINE_SEPARATOR,
+    MIN_DIGITS_TO_TURN,
+    TOUCHING_SURE,
+    Reading,
+    read_either_way_up,
+    reading_of,
+    split_touching_digits,
+)
 from core.segmentation import segment_digits
 from core.uncertainty import NOT_A_DIGIT
 
@@ -119,3 +127,48 @@ def test_a_number_is_not_turned_into_a_column_of_lines_however_sure_the_turned_d
     reading = read_either_way_up(number, digits, upright, sure_of_everything_turned, not_sure_floor=0.5)
 
     assert (reading.turn, reading.text) == ("upright", "3333")
+
+
+def _zeros_two_touching() -> np.ndarray:
+    """Dark 0s on white paper: four apart, then two wider ones whose rings touch (one blob)."""
+    paper = np.full((160, 560), 255, np.uint8)
+    for centre in (40, 120, 200, 280):
+        cv2.ellipse(paper, (centre, 80), (16, 40), 0, 0, 360, 20, 8)
+    for centre in (456, 504):
+        cv2.ellipse(paper, (centre, 80), (20, 40), 0, 0, 360, 20, 8)
+    return paper
+
+
+def _reads_zeros(sureness: float):
+    """A model that reads every input as a 0 this surely."""
+
+    def predict(inputs: np.ndarray) -> np.ndarray:
+        probabilities = np.full((len(inputs), 10), (1.0 - sureness) / 9, np.float32)
+        probabilities[:, 0] = sureness
+        return probabilities
+
+    return predict
+
+
+def test_touching_digits_are_cut_when_the_model_reads_the_parts_more_surely() -> None:
+    digits = segment_digits(_zeros_two_touching())
+    whole = np.full((len(digits), 10), 0.02, np.float32)
+    whole[:, 8] = 0.82  # the blob read as an 8, less surely than its parts as 0s
+
+    kept, probabilities = split_touching_digits(digits, whole, _reads_zeros(0.99))
+
+    assert len(kept) == len(digits) + 1 == len(probabilities)
+    assert kept[:4] == digits[:4]
+    assert kept[4].box.right <= kept[5].box.left + 1 and kept[5].box.right == digits[4].box.right
+    assert reading_of(kept, probabilities, not_sure_floor=0.5) == "888800"
+
+
+@pytest.mark.parametrize("parts_sureness", [0.9, TOUCHING_SURE - 0.05])
+def test_a_blob_stays_whole_unless_its_parts_read_more_surely_and_surely_enough(parts_sureness: float) -> None:
+    digits = segment_digits(_zeros_two_touching())
+    whole = np.full((len(digits), 10), 0.0, np.float32)
+    whole[:, 8] = 0.95 if parts_sureness > TOUCHING_SURE else 0.5
+
+    kept, probabilities = split_touching_digits(digits, whole, _reads_zeros(parts_sureness))
+
+    assert kept == digits and np.array_equal(probabilities, whole)

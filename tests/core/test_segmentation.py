@@ -18,7 +18,10 @@ from core.segmentation import (
     group_pieces,
     reading_order,
     segment_digits,
+    split_at_wide_gaps,
+    stray_marks,
     text_slope,
+    touching_cuts,
 )
 
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "core" / "assets" / "mnist_sample.npz"
@@ -542,6 +545,96 @@ def test_two_lines_written_close_together_stay_apart() -> None:
     ordered = reading_order(np.concatenate([upper, lower]))
 
     assert ordered == [(index, index // 4) for index in range(8)]
+
+
+def test_two_numbers_side_by_side_on_a_row_are_two_lines() -> None:
+    # Two rows, each a 4-digit number, a gap of 5 digit heights, and another 4-digit number.
+    boxes = np.array([
+        [left + 30 * column, 100 * row, left + 30 * column + 20, 100 * row + 40]
+        for row in range(2)
+        for left in (0, 320)
+        for column in range(4)
+    ])
+
+    ordered = reading_order(boxes)
+
+    assert ordered == [(index, index // 4) for index in range(16)]
+
+
+def test_digits_spaced_wide_but_evenly_stay_one_line() -> None:
+    # Gaps of 3 digit heights between every two digits: the line's own spacing, not two numbers.
+    boxes = np.array([[140 * column, 0, 140 * column + 20, 40] for column in range(6)])
+
+    assert reading_order(boxes) == [(index, 0) for index in range(6)]
+
+
+def test_a_wide_gap_in_a_tightly_written_line_is_judged_by_the_digits_height() -> None:
+    lefts, rights = np.array([0, 22, 44, 100, 122]), np.array([20, 42, 64, 120, 142])
+    line = [[0, 1, 2, 3, 4]]
+
+    assert split_at_wide_gaps(line, lefts, rights, digit_height=40.0) == line  # 36 px: under a digit
+    assert split_at_wide_gaps(line, lefts, rights, digit_height=10.0) == [[0, 1, 2], [3, 4]]
+
+
+def test_a_stray_mark_between_the_lines_of_a_sheet_is_no_line() -> None:
+    paper = np.full((300, 400), 255, np.uint8)
+    for top in (30, 190):  # two lines of four 1s, 80 px tall
+        for left in (100, 180, 260, 340):
+            cv2.line(paper, (left, top), (left, top + 80), 20, 8)
+    cv2.line(paper, (30, 140), (30, 170), 20, 8)  # a smudge between them, under half a digit's height
+
+    digits = segment_digits(paper)
+
+    assert [digit.box.line for digit in digits] == [0] * 4 + [1] * 4
+    assert all(digit.box.left > 60 for digit in digits)
+
+
+def test_stray_marks_are_lone_small_marks_beside_lines_of_digits() -> None:
+    lines = [[60 * column, 100 * row, 60 * column + 40, 100 * row + 60] for row in range(2) for column in range(4)]
+    lone_digit, lone_mark = [[0, 300, 40, 360]], [[0, 200, 10, 230]]
+    boxes = np.array(lines + lone_digit + lone_mark)
+
+    assert stray_marks(boxes, reading_order(boxes)).tolist() == [False] * 9 + [True]
+    beside_one_line = np.array(lines[:4] + lone_mark)  # a number and a mark: no sheet to judge by
+    assert not stray_marks(beside_one_line, reading_order(beside_one_line)).any()
+
+
+def _zeros_two_touching() -> np.ndarray:
+    """Four 0s on white paper, then two wider 0s whose rings touch at x = 480 (one blob)."""
+    paper = np.full((160, 640), 255, np.uint8)
+    for centre in (40, 120, 200, 280):
+        cv2.ellipse(paper, (centre, 80), (16, 40), 0, 0, 360, 20, 8)
+    for centre in (456, 504):
+        cv2.ellipse(paper, (centre, 80), (20, 40), 0, 0, 360, 20, 8)
+    return paper
+
+
+def test_digits_that_touch_are_offered_cut_apart_where_they_touch() -> None:
+    digits = segment_digits(_zeros_two_touching())
+
+    assert len(digits) == 5
+    assert [bool(digit.splits) for digit in digits] == [False] * 4 + [True]
+    halves = [way for way in digits[4].splits if len(way) == 2]
+    assert any(abs(left.box.right - 480) <= 3 and abs(right.box.left - 480) <= 3 for left, right in halves)
+    assert all(part.box.line == digits[4].box.line for way in digits[4].splits for part in way)
+
+
+def test_digits_no_wider_than_the_rest_are_not_offered_cut() -> None:
+    paper = _zeros_two_touching()
+    paper[:, 430:] = 255
+    cv2.ellipse(paper, (456, 80), (20, 40), 0, 0, 360, 20, 8)  # one wider 0, alone
+
+    assert not any(digit.splits for digit in segment_digits(paper))
+
+
+def test_touching_cuts_fall_at_the_columns_of_least_ink() -> None:
+    # Two 0s' columns of ink (sides 6, middles 2), touching at column 7 with 1 pixel of ink.
+    ink = np.array([6, 6, 2, 2, 2, 6, 6, 1, 6, 6, 2, 2, 2, 6, 6])
+
+    ways = touching_cuts(ink, typical_width=7.0)
+
+    assert ways[0] == [(0, 7), (7, 15)]
+    assert all(len(way) == 2 and min(end - start for start, end in way) >= 4 for way in ways)
 
 
 # ----------------------------------------------------------------------------- real handwriting: MNIST digits
