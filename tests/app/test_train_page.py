@@ -113,6 +113,20 @@ def test_a_job_started_outside_the_page_is_watched_live_and_can_be_stopped(app_e
     assert any("its log is in that terminal" in caption.value for caption in app.caption)  # no trainer.log here
 
 
+def test_an_adaptation_job_is_shown_in_steps_not_epochs(app_env):
+    # My digits' "Adapt to my digits" runs as a job of the same store: Train watches it too.
+    config = TrainingConfig.for_architecture("best", epochs=1, adapted_from="20261201-120000-best")
+    with TrainerChannel.claim(create_job(app_env, config), clock=itertools.count(step=1.0).__next__) as channel:
+        channel.record_batch(BatchProgress(1, 40, 150, 0.3, 0.9, 900.0, 4.0))
+        app = open_page("pages/Train.py")
+        assert not app.exception
+        assert "adapting run 20261201-120000-best to the kept digits" in _job_caption(app)
+        texts = [bar.proto.text for bar in app.get("progress")]
+        assert any(text.startswith("Step 40/150 · ") for text in texts), texts
+        assert not any("Epoch" in text or "All epochs" in text for text in texts), texts
+        channel.fail("stopped by the test before saving")
+
+
 def test_invalid_learning_rate_is_refused_with_a_message(app_env):
     app = open_page("pages/Train.py")
     app.number_input(key="train_learning_rate").set_value(0.0)

@@ -36,16 +36,23 @@ def draw_job(was_running: bool) -> None:
     if was_running and not snapshot.is_running:
         st.rerun(scope="app")  # The sidebar must show the session's new model.
     config = snapshot.config
-    st.caption(f"Job {snapshot.job_id} · state: **{snapshot.state}** · {config.architecture}, {config.epochs} epochs")
+    # An adaptation (My digits) is one pass of a fixed number of steps, not epochs of batches.
+    adapting = config.adapted_from is not None
+    what = f"adapting run {config.adapted_from} to the kept digits" if adapting else f"{config.architecture}, {config.epochs} epochs"
+    st.caption(f"Job {snapshot.job_id} · state: **{snapshot.state}** · {what}")
     if snapshot.state == JobState.STARTING:
         st.caption("Starting the trainer process: loading TensorFlow and the data takes a few seconds.")
+    position = (
+        f"Step {snapshot.batch}/{snapshot.batches_per_epoch}" if adapting
+        else f"Epoch {max(snapshot.epoch, 1)}/{config.epochs} · batch {snapshot.batch}/{snapshot.batches_per_epoch}"
+    )
     st.progress(
         snapshot.epoch_fraction,
-        text=f"Epoch {max(snapshot.epoch, 1)}/{config.epochs} · batch {snapshot.batch}/{snapshot.batches_per_epoch} · "
-        f"{snapshot.images_per_second:,.0f} images/s"
+        text=f"{position} · {snapshot.images_per_second:,.0f} images/s"
         + (f" · about {snapshot.eta_s:.0f} s left" if snapshot.eta_s is not None else ""),
     )
-    st.progress(snapshot.overall_fraction, text=f"All epochs: {snapshot.overall_fraction:.0%}")
+    if not adapting:
+        st.progress(snapshot.overall_fraction, text=f"All epochs: {snapshot.overall_fraction:.0%}")
     if snapshot.is_running and allowed_here(SharedAction.STOPPING_TRAINING):
         # A callback runs before the rerun it triggers, so that rerun already shows "stopping".
         st.button("Stop", on_click=jobs.stop, disabled=snapshot.state == JobState.STOPPING, help="Ends after the current batch and saves the run")
