@@ -17,6 +17,7 @@ from core.reading import (
 )
 from core.segmentation import segment_digits
 from core.uncertainty import NOT_A_DIGIT
+from tests.core.test_segmentation import zeros_two_touching
 
 
 def _two_line_paper() -> np.ndarray:
@@ -129,16 +130,6 @@ def test_a_number_is_not_turned_into_a_column_of_lines_however_sure_the_turned_d
     assert (reading.turn, reading.text) == ("upright", "3333")
 
 
-def _zeros_two_touching() -> np.ndarray:
-    """Dark 0s on white paper: four apart, then two wider ones whose rings touch (one blob)."""
-    paper = np.full((160, 560), 255, np.uint8)
-    for centre in (40, 120, 200, 280):
-        cv2.ellipse(paper, (centre, 80), (16, 40), 0, 0, 360, 20, 8)
-    for centre in (456, 504):
-        cv2.ellipse(paper, (centre, 80), (20, 40), 0, 0, 360, 20, 8)
-    return paper
-
-
 def _reads_zeros(sureness: float):
     """A model that reads every input as a 0 this surely."""
 
@@ -151,7 +142,7 @@ def _reads_zeros(sureness: float):
 
 
 def test_touching_digits_are_cut_when_the_model_reads_the_parts_more_surely() -> None:
-    digits = segment_digits(_zeros_two_touching())
+    digits = segment_digits(zeros_two_touching())
     whole = np.full((len(digits), 10), 0.02, np.float32)
     whole[:, 8] = 0.82  # the blob read as an 8, less surely than its parts as 0s
 
@@ -165,7 +156,7 @@ def test_touching_digits_are_cut_when_the_model_reads_the_parts_more_surely() ->
 
 @pytest.mark.parametrize("parts_sureness", [0.9, TOUCHING_SURE - 0.05])
 def test_a_blob_stays_whole_unless_its_parts_read_more_surely_and_surely_enough(parts_sureness: float) -> None:
-    digits = segment_digits(_zeros_two_touching())
+    digits = segment_digits(zeros_two_touching())
     whole = np.full((len(digits), 10), 0.0, np.float32)
     whole[:, 8] = 0.95 if parts_sureness > TOUCHING_SURE else 0.5
 

@@ -599,7 +599,7 @@ def test_stray_marks_are_lone_small_marks_beside_lines_of_digits() -> None:
     assert not stray_marks(beside_one_line, reading_order(beside_one_line)).any()
 
 
-def _zeros_two_touching() -> np.ndarray:
+def zeros_two_touching() -> np.ndarray:
     """Four 0s on white paper, then two wider 0s whose rings touch at x = 480 (one blob)."""
     paper = np.full((160, 640), 255, np.uint8)
     for centre in (40, 120, 200, 280):
@@ -610,7 +610,7 @@ def _zeros_two_touching() -> np.ndarray:
 
 
 def test_digits_that_touch_are_offered_cut_apart_where_they_touch() -> None:
-    digits = segment_digits(_zeros_two_touching())
+    digits = segment_digits(zeros_two_touching())
 
     assert len(digits) == 5
     assert [bool(digit.splits) for digit in digits] == [False] * 4 + [True]
@@ -620,7 +620,7 @@ def test_digits_that_touch_are_offered_cut_apart_where_they_touch() -> None:
 
 
 def test_digits_no_wider_than_the_rest_are_not_offered_cut() -> None:
-    paper = _zeros_two_touching()
+    paper = zeros_two_touching()
     paper[:, 430:] = 255
     cv2.ellipse(paper, (456, 80), (20, 40), 0, 0, 360, 20, 8)  # one wider 0, alone
 
