@@ -656,7 +656,7 @@ def split_at_wide_gaps(lines: list[list[int]], lefts: np.ndarray, rights: np.nda
         gaps = lefts[line[1:]] - rights[line[:-1]]  # (len(line) - 1,) px, negative where boxes overlap
         wide = max(WIDE_GAP_SPACINGS * float(np.median(gaps)), WIDE_GAP_HEIGHTS * digit_height) if len(gaps) else 0.0
         cuts = [0, *(np.flatnonzero(gaps > wide) + 1).tolist(), len(line)]
-        parts.extend(line[start:end] for start, end in zip(cuts[:-1], cuts[1:]))
+        parts.extend(line[start:end] for start, end in itertools.pairwise(cuts))
     if len(parts) > len(lines):
         logger.debug("%d lines split at wide gaps into %d", len(lines), len(parts))
     return parts
