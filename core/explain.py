@@ -18,7 +18,7 @@ from keras import layers
 from core.architectures import CLASSIFIER_LAYER
 from core.inference import to_model_input
 from core.inspection import feature_layer_names
-from core.mnist_format import IMAGE_SIDE
+from core.mnist_format import IMAGE_SIDE, as_stored_digits
 
 OVERLAY_SCALE = 8
 OVERLAY_HEAT_WEIGHT = 0.5
@@ -227,7 +227,7 @@ def overlay(
     if not 0.0 <= heat_weight <= 1.0:
         raise ValueError(f"heat_weight must be in [0, 1], got {heat_weight}.")
     side = IMAGE_SIDE * scale
-    digit = image if image.dtype == np.uint8 else np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    digit = image if image.dtype == np.uint8 else as_stored_digits(image)
     digit = cv2.resize(digit, (side, side), interpolation=cv2.INTER_NEAREST)  # (side, side) uint8
     digit_rgb = np.repeat(digit[..., np.newaxis], 3, axis=-1)  # (side, side, 3) uint8
     heat = cv2.resize(np.asarray(heatmap, np.float32), (side, side), interpolation=cv2.INTER_LINEAR)
