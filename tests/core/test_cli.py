@@ -176,7 +176,8 @@ def test_template_digits_and_the_uji_share_follow_the_recipe_unless_a_flag_says_
     assert parser.parse_args(["train"]).uji_share is None
     assert parser.parse_args(["train", "--uji-share", "0.3"]).uji_share == 0.3
     assert TrainingConfig.for_architecture("fast").template_digits is True
-    assert TrainingConfig.for_architecture("best").template_digits is False
+    assert TrainingConfig.for_architecture("best").template_digits is True
+    assert TrainingConfig.for_architecture("seed").template_digits is False
 
 
 @pytest.mark.slow
