@@ -1,4 +1,4 @@
-"""Which way to teach "not a digit": eleventh class or outlier exposure, compared on the same training.
+"""Which way to teach "not a digit" (each of `core.config.NON_DIGIT_METHODS`), compared on the same training.
 
 Run `python -m bench.non_digit_methods [--architecture fast] [--epochs 2] [--model PATH]` with full MNIST
 ($DIGIT_LAB_MNIST). Each method trains once; every model is scored the same way: MNIST test accuracy,

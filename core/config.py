@@ -11,12 +11,14 @@ from core.recipes import DEFAULT_ARCHITECTURE, UJI_SHARE, get_recipe
 
 OPTIMIZERS = ("adam", "adadelta", "sgd", "rmsprop")
 SCHEDULES = ("constant", "one-cycle")
-# How a model learns "not a digit" (core.non_digit_training): not at all, as an eleventh output, or
-# by outlier exposure (a uniform target over the ten digits).
+# How a model learns "not a digit" (core.non_digit_training): not at all, as an eleventh output trained
+# into the network, as an eleventh output fitted on the trained network's features (core.not_a_digit_output),
+# or by outlier exposure (a uniform target over the ten digits).
 NO_NON_DIGITS = "none"
 ELEVENTH_CLASS = "eleventh class"
+ELEVENTH_CLASS_AFTER_TRAINING = "eleventh class after training"
 OUTLIER_EXPOSURE = "outlier exposure"
-NON_DIGIT_METHODS = (NO_NON_DIGITS, ELEVENTH_CLASS, OUTLIER_EXPOSURE)
+NON_DIGIT_METHODS = (NO_NON_DIGITS, ELEVENTH_CLASS, ELEVENTH_CLASS_AFTER_TRAINING, OUTLIER_EXPOSURE)
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 8192
 

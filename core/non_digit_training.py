@@ -1,7 +1,8 @@
 """Teaching a model "not a digit": procedural marks (`core.drawn_marks`) join the training digits.
 
-Two ways, chosen by `TrainingConfig.non_digits`: an eleventh output trained to name them, or outlier
-exposure (Hendrycks et al., 2019), a uniform target over the ten digits that teaches low confidence.
+Chosen by `TrainingConfig.non_digits`: an eleventh output trained to name them, or outlier exposure
+(Hendrycks et al., 2019), a uniform target over the ten digits that teaches low confidence. The third
+way, an eleventh output fitted after training, is `core.not_a_digit_output`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 
 import numpy as np
 
-from core.config import ELEVENTH_CLASS, NO_NON_DIGITS
+from core.config import ELEVENTH_CLASS, ELEVENTH_CLASS_AFTER_TRAINING, NO_NON_DIGITS
 from core.drawn_marks import drawn_mark_images
 from core.mnist_format import NUM_CLASSES
 from core.uncertainty import NOT_A_DIGIT
@@ -23,7 +24,7 @@ NON_DIGIT_SHARE = 0.1
 
 def output_classes(method: str) -> int:
     """How many outputs a model trained with `method` has: 11 with an eleventh class, else 10."""
-    return NUM_CLASSES + 1 if method == ELEVENTH_CLASS else NUM_CLASSES
+    return NUM_CLASSES + 1 if method in (ELEVENTH_CLASS, ELEVENTH_CLASS_AFTER_TRAINING) else NUM_CLASSES
 
 
 def with_non_digits(images: np.ndarray, labels: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -22,11 +22,12 @@ from core.architectures import build_model
 from core.augmentation import build_augmenter, distorted_copies
 from core.calibration import fit_temperature
 from core.comparison import per_class_accuracy
-from core.config import ELEVENTH_CLASS, OUTLIER_EXPOSURE, TrainingConfig
+from core.config import ELEVENTH_CLASS_AFTER_TRAINING, NO_NON_DIGITS, OUTLIER_EXPOSURE, TrainingConfig
 from core.data import MnistData
 from core.inference import predict_probabilities, to_model_input
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
 from core.non_digit_training import output_classes, with_non_digits
+from core.not_a_digit_output import with_not_a_digit_output
 from core.progress import BatchProgress, EpochMetrics, RunStatus
 from core.template_digits import with_template_digits
 from core.uji import UjiEpochs
@@ -106,7 +107,7 @@ def with_kept_digits(
 
 def training_targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
     """(b, classes) targets; a `NOT_A_DIGIT` label is its own class, or uniform over the digits."""
-    if non_digits == ELEVENTH_CLASS:
+    if output_classes(non_digits) == NUM_CLASSES + 1:
         return tf.one_hot(labels, NUM_CLASSES + 1)
     targets = tf.one_hot(labels, NUM_CLASSES)  # a NOT_A_DIGIT label is all zeros here
     if non_digits == OUTLIER_EXPOSURE:
@@ -355,10 +356,13 @@ def train(
         x_train, y_train = with_template_digits(x_train, y_train, config.seed)
     if config.kept_digits:
         x_train, y_train = with_kept_digits(x_train, y_train, *kept_digits)
-    x_train, y_train = with_non_digits(x_train, y_train, config.non_digits, config.seed)
+    # "Not a digit" fitted afterwards trains the network on digits alone, as without it.
+    fitted_afterwards = config.non_digits == ELEVENTH_CLASS_AFTER_TRAINING
+    network_config = replace(config, non_digits=NO_NON_DIGITS) if fitted_afterwards else config
+    x_train, y_train = with_non_digits(x_train, y_train, network_config.non_digits, config.seed)
     uji = UjiEpochs(len(split.x_train), config.seed, share=config.uji_share) if config.uji_digits else None
     keras.utils.set_random_seed(config.seed)
-    model = build_model(config.architecture, output_classes(config.non_digits))
+    model = build_model(config.architecture, output_classes(network_config.non_digits))
     steps_per_epoch = math.ceil((len(x_train) + (0 if uji is None else len(uji))) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
@@ -367,7 +371,7 @@ def train(
     )
     progress = ProgressCallback(steps_per_epoch, config.batch_size, on_batch, on_epoch, should_stop)
     model.fit(
-        _dataset(x_train, y_train, config, uji=uji),
+        _dataset(x_train, y_train, network_config, uji=uji),
         epochs=config.epochs,
         callbacks=[_ValidationScores(split.x_validation, split.y_validation, config.label_smoothing), progress, *callbacks],
         shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
@@ -375,9 +379,12 @@ def train(
     )
     if steps_per_epoch * len(progress.history) < SETTLED_STEPS and not progress.diverged:
         settle_batch_norm(model, split.x_train)
+    distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)
+    if fitted_afterwards and not progress.diverged:
+        digits = x_train if uji is None else np.concatenate([x_train, uji.render()])
+        model = with_not_a_digit_output(model, config.architecture, digits, distorted_validation, config.seed)
     duration = progress.elapsed()
     validation_probabilities = predict_probabilities(model, split.x_validation)  # (v, classes)
-    distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)
     test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, classes)
     test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
     return TrainingResult(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.config import ELEVENTH_CLASS, NO_NON_DIGITS, OUTLIER_EXPOSURE
+from core.config import ELEVENTH_CLASS, ELEVENTH_CLASS_AFTER_TRAINING, NO_NON_DIGITS, OUTLIER_EXPOSURE
 from core.non_digit_training import NON_DIGIT_SHARE, output_classes, with_non_digits
 from core.uncertainty import NOT_A_DIGIT
 
@@ -33,4 +33,5 @@ def test_marks_join_shuffled_under_the_not_a_digit_label(method):
 
 
 def test_only_the_eleventh_class_adds_an_output():
-    assert [output_classes(method) for method in (NO_NON_DIGITS, ELEVENTH_CLASS, OUTLIER_EXPOSURE)] == [10, 11, 10]
+    methods = (NO_NON_DIGITS, ELEVENTH_CLASS, ELEVENTH_CLASS_AFTER_TRAINING, OUTLIER_EXPOSURE)
+    assert [output_classes(method) for method in methods] == [10, 11, 11, 10]

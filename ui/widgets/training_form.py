@@ -102,8 +102,9 @@ def recipe_form(max_train_size: int) -> None:
             "Learn \"not a digit\" from drawn shapes and scribbles",
             NON_DIGIT_METHODS,
             key="train_non_digits",
-            help="An eleventh class answers \"not a digit\" outright; outlier exposure only lowers the confidence, "
-            "so such marks get \"not sure\". See the README's Not a digit section.",
+            help="An eleventh class answers \"not a digit\" outright; fitted after training, it leaves the digits' "
+            "answers as they were; outlier exposure only lowers the confidence, so such marks get \"not sure\". "
+            "See the README's Not a digit section.",
         )
     _remember_form()
 
