@@ -21,6 +21,7 @@ import numpy as np
 from core.architectures import CLASSIFIER_LAYER, build_model
 from core.augmentation import distorted_copies
 from core.drawn_marks import drawn_mark_images
+from core.embedding import build_feature_model, embed
 from core.mnist_format import NUM_CLASSES
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ FLAGGED_QUANTILE = 0.001
 1 in 500, since a digit told it is no digit is the worse mistake."""
 FIT_STEPS = 400
 LEARNING_RATE = 0.05
-FEATURE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def fit_not_a_digit_column(
         raise ValueError("Fitting \"not a digit\" needs digits, marks and validation digits.")
     features = np.concatenate([digit_features, mark_features]).astype(np.float64)  # (n + m, f)
     is_mark = np.r_[np.zeros(len(digit_features)), np.ones(len(mark_features))]
-    sample_weight = np.r_[np.ones(len(digit_features)), np.full(len(mark_features), MARK_SHARE * len(digit_features) / len(mark_features))]
+    mark_weight = MARK_SHARE * len(digit_features) / len(mark_features)  # each mark's, a digit weighing 1
+    sample_weight = np.r_[np.ones(len(digit_features)), np.full(len(mark_features), mark_weight)]
     sample_weight /= sample_weight.sum()
     offset = -_log_sum_exp(features @ kernel + bias)  # (n + m,)
     parameters = np.zeros(features.shape[1] + 1)  # weights, then the bias
@@ -100,12 +101,6 @@ def fit_not_a_digit_column(
     return NotADigitColumn(weights.astype(np.float32), fitted_bias)
 
 
-def _features(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """(n, f) inputs of the classifier layer for (n, 28, 28) float32 images in [0, 1]."""
-    extractor = keras.Model(model.inputs, model.get_layer(CLASSIFIER_LAYER).input)
-    return np.asarray(extractor.predict(images[..., np.newaxis], batch_size=FEATURE_BATCH, verbose=0))
-
-
 def with_not_a_digit_output(
     model: keras.Model, architecture: str, digits: np.ndarray, validation_digits: np.ndarray, seed: int
 ) -> keras.Model:
@@ -122,10 +117,11 @@ def with_not_a_digit_output(
     started = time.perf_counter()
     kernel, bias = model.get_layer(CLASSIFIER_LAYER).get_weights()  # (f, 10), (10,)
     marks = drawn_mark_images(max(1, round(len(digits) * MARK_SHARE)), seed + 1)  # (m, 28, 28) uint8
+    features = build_feature_model(model)  # the classifier's input: Dropout before it is the identity here
     column = fit_not_a_digit_column(
-        _features(model, distorted_copies(digits, seed + 1, 1)),
-        _features(model, marks.astype(np.float32) / 255.0),
-        _features(model, validation_digits),
+        embed(features, distorted_copies(digits, seed + 1, 1)),
+        embed(features, marks),
+        embed(features, validation_digits),
         kernel,
         bias,
     )
