@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import sys
 import time
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ import pytest
 import keras
 from keras import layers
 
+import core.kept_digits
 from core.adapt import AdaptationRecipe, AdaptationReport, adapt, adaptation_config, check_kept_digits, held_back_split
 from core.cli import main as cli_main
 from core.config import ELEVENTH_CLASS, TrainingConfig
@@ -226,7 +226,7 @@ def fake_kept_digit_store(monkeypatch, arrays=None, error: Exception | None = No
             raise error
         return SimpleNamespace(training_arrays=lambda writer=None: asked.append(("writer", writer)) or arrays)
 
-    monkeypatch.setitem(sys.modules, "core.kept_digits", SimpleNamespace(open_store=open_store))
+    monkeypatch.setattr(core.kept_digits, "open_store", open_store)  # the rest of the module stays for other importers
     return asked
 
 
