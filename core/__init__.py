@@ -15,6 +15,7 @@ TENSORFLOW_MODULES: dict[str, str] = {
     "core/architectures.py": "builds the Keras models (their recipes are in core/recipes.py, without Keras)",
     "core/augmentation.py": "distorts digits with TensorFlow ops inside the input pipeline",
     "core/training.py": "fits a model",
+    "core/fused_batch_norm.py": "batch normalisation through TensorFlow's fused op while training",
     "core/not_a_digit_output.py": "fits the \"not a digit\" output on a trained network's features",
     "core/inspection.py": "feature-map sub-models",
     "core/embedding.py": "penultimate-layer sub-models",

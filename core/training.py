@@ -24,7 +24,8 @@ from core.calibration import fit_temperature
 from core.comparison import per_class_accuracy
 from core.config import ELEVENTH_CLASS_AFTER_TRAINING, NO_NON_DIGITS, OUTLIER_EXPOSURE, TrainingConfig
 from core.data import MnistData
-from core.inference import predict_probabilities, to_model_input
+from core.fused_batch_norm import with_fused_batch_norm, with_keras_batch_norm
+from core.inference import graph_predictor, predict_probabilities, to_model_input
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
 from core.non_digit_training import output_classes, with_non_digits
 from core.not_a_digit_output import with_not_a_digit_output
@@ -120,11 +121,11 @@ def _uji_dataset(uji: UjiEpochs) -> tf.data.Dataset:
     return tf.data.Dataset.from_generator(
         uji.samples,
         output_signature=(
-            tf.TensorSpec((IMAGE_SIDE, IMAGE_SIDE), tf.uint8),
-            tf.TensorSpec((), tf.uint8),
-            tf.TensorSpec((), tf.float32),
+            tf.TensorSpec((None, IMAGE_SIDE, IMAGE_SIDE), tf.uint8),
+            tf.TensorSpec((None,), tf.uint8),
+            tf.TensorSpec((None,), tf.float32),
         ),
-    ).apply(tf.data.experimental.assert_cardinality(len(uji)))  # so Keras knows the epoch's length
+    ).unbatch().apply(tf.data.experimental.assert_cardinality(len(uji)))  # so Keras knows the epoch's length
 
 
 def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig,
@@ -256,12 +257,12 @@ class ProgressCallback(keras.callbacks.Callback):
 
 
 def validation_scores(
-    model: keras.Model, images: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0
+    predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0
 ) -> dict[str, float | list[float]]:
     """The validation loss and accuracy Keras would log, and the accuracy on each digit apart.
 
     Args:
-        model: the model being trained.
+        predict: the model being trained, as `predict_probabilities` of it: (v, 28, 28) -> (v, classes).
         images: (v, 28, 28) uint8 validation digits.
         labels: (v,) their digits.
         label_smoothing: the training loss's, so that the two loss curves compare like with like.
@@ -270,7 +271,7 @@ def validation_scores(
         `val_loss` and `val_accuracy` over all outputs (a "not a digit" answer is wrong), and
         `val_per_class_accuracy`, ten shares over the digits alone, as the analysis pages count.
     """
-    probabilities = predict_probabilities(model, images)  # (v, classes)
+    probabilities = predict(images)  # (v, classes)
     targets = np.eye(probabilities.shape[1], dtype=np.float32)[labels]  # (v, classes) one-hot
     losses = keras.ops.convert_to_numpy(
         keras.losses.categorical_crossentropy(targets, probabilities, label_smoothing=label_smoothing)
@@ -286,16 +287,22 @@ class _ValidationScores(keras.callbacks.Callback):
     """Adds `validation_scores` to every epoch's logs, for the callbacks after it.
 
     It takes the place of `fit(validation_data=...)`: Keras' metrics cannot split accuracy by digit,
-    and one pass over the validation digits per epoch gives all three scores.
+    and one pass over the validation digits per epoch gives all three scores. The model answers
+    through one traced graph, in half the time of eager calls (0.23 against 0.45 s for `fast`'s
+    6,000 digits here, issue 17): every epoch pays it inside the training time.
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, label_smoothing: float) -> None:
         super().__init__()
         self.images, self.labels, self.label_smoothing = images, labels, label_smoothing
+        self.predict: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.predict = graph_predictor(self.model)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if logs is not None:  # fit always passes the one dict every callback then reads
-            logs.update(validation_scores(self.model, self.images, self.labels, self.label_smoothing))
+        if logs is not None and self.predict is not None:  # fit passes the one dict every callback then reads
+            logs.update(validation_scores(self.predict, self.images, self.labels, self.label_smoothing))
 
 
 def settle_batch_norm(model: keras.Model, images: np.ndarray, batches: int = 60, batch_size: int = 128) -> None:
@@ -362,7 +369,7 @@ def train(
     x_train, y_train = with_non_digits(x_train, y_train, network_config.non_digits, config.seed)
     uji = UjiEpochs(len(split.x_train), config.seed, share=config.uji_share) if config.uji_digits else None
     keras.utils.set_random_seed(config.seed)
-    model = build_model(config.architecture, output_classes(network_config.non_digits))
+    model = with_fused_batch_norm(build_model(config.architecture, output_classes(network_config.non_digits)))
     steps_per_epoch = math.ceil((len(x_train) + (0 if uji is None else len(uji))) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
@@ -377,6 +384,7 @@ def train(
         shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
         verbose=0,
     )
+    model = with_keras_batch_norm(model)
     if steps_per_epoch * len(progress.history) < SETTLED_STEPS and not progress.diverged:
         settle_batch_norm(model, split.x_train)
     distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)

@@ -18,7 +18,7 @@ from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
 from core.drawn_marks import drawn_mark_images
-from core.inference import predict_probabilities, to_model_input
+from core.inference import graph_predictor, predict_probabilities, to_model_input
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
 from core.template_digits import TEMPLATE_SHARE
@@ -86,6 +86,8 @@ def test_short_training_learns_far_above_chance(short_training, sample_data):
     assert result.config == short_config()
     assert result.data_source == "sample"
     assert result.model.name == "fast"
+    # Trained with fused batch norm, kept with Keras's own: saved models load wherever they did before.
+    assert {type(layer) for layer in result.model.layers if "_bn" in layer.name} == {keras.layers.BatchNormalization}
     assert result.duration_s > 0
 
 
@@ -137,9 +139,11 @@ def test_validation_scores_are_what_keras_evaluate_says(short_training, sample_d
     loss, accuracy = result.model.evaluate(
         to_model_input(split.x_validation), keras.utils.to_categorical(split.y_validation, 10), verbose=0
     )
-    scores = validation_scores(result.model, split.x_validation, split.y_validation, result.config.label_smoothing)
+    scores = validation_scores(graph_predictor(result.model), split.x_validation, split.y_validation, result.config.label_smoothing)
     assert result.config.label_smoothing > 0  # fast's recipe: the smoothed loss is the one compared
-    assert scores["val_loss"] == pytest.approx(loss, rel=1e-4)
+    # Keras scores the loss from the softmax's logits, the scores from probabilities clipped at 1e-7:
+    # a digit the model gives ~1e-8 for its true class makes the two differ by a few parts in 10,000.
+    assert scores["val_loss"] == pytest.approx(loss, rel=1e-3)
     assert scores["val_accuracy"] == pytest.approx(accuracy)
 
 
@@ -156,7 +160,7 @@ def test_validation_scores_of_an_eleven_output_model_count_digits_apart():
         np.float32,
     )  # (4, 11)
     labels = np.array([0, 0, 1, 1], np.uint8)
-    scores = validation_scores(lambda batch, training: probabilities[: len(batch)], np.zeros((4, 28, 28), np.uint8), labels)
+    scores = validation_scores(lambda images: probabilities[: len(images)], np.zeros((4, 28, 28), np.uint8), labels)
     assert scores["val_accuracy"] == 0.5  # "not a digit" is a wrong answer overall...
     per_class = scores["val_per_class_accuracy"]
     assert per_class[:2] == [1.0, 0.5]  # ...but per digit, the likeliest digit is the answer

@@ -105,9 +105,9 @@ def test_the_weight_makes_all_uji_digits_count_as_their_share_of_mnist():
     assert uji_weight(54_000, 800) == pytest.approx(8.1)
     assert uji_weight(54_000, 800) * 800 == pytest.approx(UJI_SHARE * 54_000)
     epochs = UjiEpochs(mnist_count=4_500, seed=0, digits=training_digits()[:10])
-    samples = list(epochs.samples())
-    assert len(samples) == len(epochs) == 10
-    assert all(weight == pytest.approx(UJI_SHARE * 4_500 / 10) for _, _, weight in samples)
-    assert [int(label) for _, label, _ in samples] == [digit.label for digit in training_digits()[:10]]
+    [(images, labels, weights)] = list(epochs.samples())  # one pass, one triple
+    assert images.shape == (len(epochs), 28, 28) and len(epochs) == 10
+    np.testing.assert_allclose(weights, UJI_SHARE * 4_500 / 10)
+    assert labels.tolist() == [digit.label for digit in training_digits()[:10]]
     lighter = UjiEpochs(mnist_count=4_500, seed=0, digits=training_digits()[:10], share=0.05)
     assert lighter.weight == pytest.approx(0.05 * 4_500 / 10)
