@@ -29,7 +29,8 @@ from bench.chromium import CHROMIUM_ARGS, require_chromium
 from bench.dev_data import PENDIGITS_FILE, PROJECT_ROOT, dev_data_file
 from core.recipes import RECIPES
 
-TARGET_ACCURACY = 0.99
+TARGET_ACCURACY = 0.99  # issue 17: `fast` within 10 s
+BEST_TARGET_ACCURACY = 0.995  # issue 17: `best` within 3 minutes
 
 
 # ---- training ------------------------------------------------------------------------------
@@ -42,9 +43,15 @@ def time_training(architecture: str, max_epochs: int | None) -> dict[str, Any]:
         command += ["--epochs", str(max_epochs)]
     completed = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     figures = json.loads(completed.stdout)
-    reached = [epoch for epoch in figures["epochs"] if epoch["test_accuracy"] >= TARGET_ACCURACY]
-    figures["seconds_to_99"] = reached[0]["training_s"] if reached else None
+    figures["seconds_to_99"] = seconds_to(figures, TARGET_ACCURACY)
+    figures["seconds_to_99_5"] = seconds_to(figures, BEST_TARGET_ACCURACY)
     return figures
+
+
+def seconds_to(figures: dict[str, Any], accuracy: float) -> float | None:
+    """The training time at the end of the first epoch whose test accuracy reached `accuracy`, if any did."""
+    reached = [epoch for epoch in figures["epochs"] if epoch["test_accuracy"] >= accuracy]
+    return reached[0]["training_s"] if reached else None
 
 
 # ---- inference -----------------------------------------------------------------------------
@@ -177,25 +184,28 @@ def time_app(tmp_runs: Path, chromium: Path) -> dict[str, Any]:
 # ---- report --------------------------------------------------------------------------------
 
 
+def _seconds(seconds: float | None) -> str:
+    return "not reached" if seconds is None else f"{seconds:.1f}"
+
+
 def markdown_report(results: dict[str, Any]) -> str:
     lines = []
     training = results.get("training")
     if training:
         seed_time = training.get("seed", {}).get("seconds_to_99")
         lines += [
-            "| architecture | params | images/s | s/epoch | test accuracy by epoch | s to 99.0% | vs seed | peak MB |",
-            "|---|---:|---:|---:|---|---:|---:|---:|",
+            "| architecture | params | images/s | s/epoch | test accuracy by epoch | s to 99.0% | vs seed | s to 99.5% "
+            "| whole run s | peak MB |",
+            "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|",
         ]
         for name, figures in training.items():
             curve = " ".join(f"{epoch['test_accuracy']:.2%}" for epoch in figures["epochs"])
-            to_99 = figures["seconds_to_99"]
+            to_99, to_99_5 = figures["seconds_to_99"], figures.get("seconds_to_99_5")
             ratio = f"{seed_time / to_99:.1f}x" if to_99 and seed_time else "–"
             lines.append(
                 f"| {name} | {figures['parameters']:,} | {figures['images_per_second']:,.0f} | "
-                f"{figures['seconds_per_epoch']:.1f} | {curve} | {to_99:.1f} | {ratio} | {figures['peak_memory_mb']:,.0f} |"
-                if to_99
-                else f"| {name} | {figures['parameters']:,} | {figures['images_per_second']:,.0f} | "
-                f"{figures['seconds_per_epoch']:.1f} | {curve} | not reached | – | {figures['peak_memory_mb']:,.0f} |"
+                f"{figures['seconds_per_epoch']:.1f} | {curve} | {_seconds(to_99)} | {ratio} | {_seconds(to_99_5)} | "
+                f"{figures['run_seconds']:.1f} | {figures['peak_memory_mb']:,.0f} |"
             )
         lines.append("")
     inference = results.get("inference")
