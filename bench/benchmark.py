@@ -194,8 +194,10 @@ def markdown_report(results: dict[str, Any]) -> str:
     if training:
         seed_time = training.get("seed", {}).get("seconds_to_99")
         lines += [
-            "| architecture | params | images/s | s/epoch | test accuracy by epoch | s to 99.0% | vs seed | s to 99.5% "
-            "| whole run s | peak MB |",
+            (
+                "| architecture | params | images/s | s/epoch | test accuracy by epoch | s to 99.0% | vs seed "
+                "| s to 99.5% | whole run s | peak MB |"
+            ),
             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|",
         ]
         for name, figures in training.items():
