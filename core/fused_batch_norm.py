@@ -41,7 +41,13 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
 
 def _with_batch_norm_class(model: keras.Model, batch_norm: type[keras.layers.BatchNormalization]) -> keras.Model:
-    """The same network and weights, each batch-norm layer rebuilt as `batch_norm` with its own settings."""
+    """The same network and weights, each batch-norm layer rebuilt as `batch_norm` with its own settings.
+
+    A model without batch norm comes back as it is: cloning would draw new seeds for its dropout layers,
+    and `seed` would no longer train as it always has.
+    """
+    if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers):
+        return model
 
     def clone_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
         layer_class: Callable = batch_norm if isinstance(layer, keras.layers.BatchNormalization) else type(layer)

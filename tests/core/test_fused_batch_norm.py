@@ -64,3 +64,9 @@ def test_swapping_there_and_back_keeps_the_network_and_leaves_keras_layers(name)
     assert [layer.name for layer in plain.layers] == [layer.name for layer in model.layers]
     digits = np.random.default_rng(5).uniform(0, 1, (4, 28, 28, 1)).astype(np.float32)
     np.testing.assert_allclose(plain(digits, training=False), model(digits, training=False), atol=1e-6)
+
+
+def test_a_network_without_batch_norm_is_left_as_it_is():
+    model = build_model("seed")
+    assert with_fused_batch_norm(model) is model
+    assert with_keras_batch_norm(model) is model
