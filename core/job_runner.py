@@ -78,7 +78,7 @@ def yield_cpu_to_pages(own_session: bool) -> None:
 class Trainer(Protocol):
     """What a training job runs: the signature of `core.training.train`.
 
-    `kept_digits` is passed only to a job that carries kept digits (`core.job_files.read_kept_digits`).
+    `kept_digits` is the job's kept digits (`core.job_files.read_kept_digits`), None for a job without them.
     """
 
     def __call__(
@@ -86,6 +86,7 @@ class Trainer(Protocol):
         config: TrainingConfig,
         data: MnistData,
         *,
+        kept_digits: tuple[np.ndarray, np.ndarray] | None,
         on_batch: Callable[[BatchProgress], None],
         on_epoch: Callable[[EpochMetrics], None],
         should_stop: Callable[[], bool],
@@ -199,8 +200,7 @@ def run_job(
                     raise ValueError("An adaptation needs kept digits, and this job has none.")
                 result = adapter(store.get(config.adapted_from), *kept_digits, load_data(), config, **progress)
             else:
-                extra = {} if kept_digits is None else {"kept_digits": kept_digits}
-                result = trainer(config, load_data(), **extra, **progress)
+                result = trainer(config, load_data(), kept_digits=kept_digits, **progress)
         except ValueError as error:  # bad input (a batch larger than the data): a message, not a crash
             channel.fail(str(error))
             raise

@@ -64,9 +64,10 @@ class FakeTrainer:
         self.reported = threading.Event()  # set once the first batches are reported
         self.go_on = threading.Event()  # set by the test once it has looked
         self.data: MnistData | None = None
+        self.kept_digits: tuple[np.ndarray, np.ndarray] | None = None
 
-    def __call__(self, config, data, *, on_batch, on_epoch, should_stop) -> TrainingResult:
-        self.data = data
+    def __call__(self, config, data, *, kept_digits, on_batch, on_epoch, should_stop) -> TrainingResult:
+        self.data, self.kept_digits = data, kept_digits
         if self.error is not None:
             raise self.error
         losses = self.first_losses + self.later_losses
@@ -121,9 +122,9 @@ def store(runs_dir) -> RunStore:
     return RunStore(runs_dir, shipped_dir=None)
 
 
-def registry(store: RunStore, data: MnistData, trainer: FakeTrainer) -> tuple[TrainingJobs, ThreadLauncher]:
+def registry(store: RunStore, data: MnistData, trainer: FakeTrainer, **options) -> tuple[TrainingJobs, ThreadLauncher]:
     launcher = ThreadLauncher(store, data, trainer)
-    return TrainingJobs(store.root, launch=launcher), launcher
+    return TrainingJobs(store.root, launch=launcher, **options), launcher
 
 
 def test_a_job_runs_stops_and_its_run_is_saved_and_made_the_default(store, sample_data, tiny_model, caplog):
@@ -169,6 +170,20 @@ def test_a_finished_run_is_made_default_unless_it_diverged(store, sample_data, t
     assert (done.state, done.status) == (JobState.DONE, status)
     assert store.get(done.run_id).status == status
     assert (store.default_run_id() == done.run_id) is made_default
+
+
+def test_a_job_hands_its_kept_digits_to_the_trainer_and_a_job_without_them_none(store, sample_data, tiny_model):
+    images, labels = sample_data.x_test[:3].astype(np.float32) / 255.0, sample_data.y_test[:3]  # (3, 28, 28), (3,)
+    trainer = FakeTrainer(tiny_model)
+    jobs, launcher = registry(store, sample_data, trainer, kept_digits=lambda writer: (images, labels))
+    trainer.go_on.set()
+    jobs.start(dataclasses.replace(CONFIG, kept_digits=True))
+    launcher.join()
+    np.testing.assert_array_equal(trainer.kept_digits[1], labels)
+    np.testing.assert_allclose(trainer.kept_digits[0], images, atol=1 / 255)
+    jobs.start(CONFIG)
+    launcher.join()
+    assert trainer.kept_digits is None
 
 
 def test_a_second_start_is_refused_while_a_job_runs(store, sample_data, tiny_model):
