@@ -116,16 +116,28 @@ def training_targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
     return targets
 
 
-def _uji_dataset(uji: UjiEpochs) -> tf.data.Dataset:
-    """UJI's (image, label, weight) samples, drawn anew on every pass: the generator runs once per epoch."""
-    return tf.data.Dataset.from_generator(
-        uji.samples,
-        output_signature=(
-            tf.TensorSpec((None, IMAGE_SIDE, IMAGE_SIDE), tf.uint8),
-            tf.TensorSpec((None,), tf.uint8),
-            tf.TensorSpec((None,), tf.float32),
-        ),
-    ).unbatch().apply(tf.data.experimental.assert_cardinality(len(uji)))  # so Keras knows the epoch's length
+UJI_DRAWINGS_PER_DIGIT = 8
+"""How many drawings of each UJI digit a training makes up front: one per epoch up to this many, then again."""
+
+
+def _uji_dataset(uji: UjiEpochs, epochs: int) -> tf.data.Dataset:
+    """UJI's (image, label, weight) samples, a new drawing of every digit on each pass over the data.
+
+    The drawings are made before training and held in the pipeline; a counter inside it picks the next set
+    each time the data is iterated. Not a Python generator (`from_generator`): feeding the drawings through
+    one stalled the first batch of some epochs by about 21 s while the network trained, though drawing
+    them took 0.3 s (issue 17).
+    """
+    drawings = tf.constant(uji.drawings(min(epochs, UJI_DRAWINGS_PER_DIGIT)))  # (passes, n, 28, 28) uint8
+    labels, weights = tf.constant(uji.labels), tf.fill([len(uji)], np.float32(uji.weight))
+    passes_begun = tf.Variable(-1, dtype=tf.int64, trainable=False)
+
+    def one_pass(_: tf.Tensor) -> tf.data.Dataset:
+        drawing = passes_begun.assign_add(1) % drawings.shape[0]
+        return tf.data.Dataset.from_tensor_slices((tf.gather(drawings, drawing), labels, weights))
+
+    passes = tf.data.Dataset.range(1).flat_map(one_pass)
+    return passes.apply(tf.data.experimental.assert_cardinality(len(uji)))  # so Keras knows the epoch's length
 
 
 def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig,
@@ -138,7 +150,7 @@ def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig,
         dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     else:
         dataset = tf.data.Dataset.from_tensor_slices((images, labels, np.ones(len(labels), np.float32)))
-        dataset = dataset.concatenate(_uji_dataset(uji))
+        dataset = dataset.concatenate(_uji_dataset(uji, config.epochs))
     dataset = dataset.shuffle(len(images) + (0 if uji is None else len(uji)), seed=config.seed,
                               reshuffle_each_iteration=True)
     dataset = dataset.batch(config.batch_size)

@@ -17,7 +17,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -179,8 +179,7 @@ def uji_weight(mnist_count: int, uji_count: int, share: float = UJI_SHARE) -> fl
 class UjiEpochs:
     """Writers 1-40's digits as training samples, drawn anew every time they are asked for (every epoch).
 
-    `samples` feeds `tf.data.Dataset.from_generator`, which calls it again on every pass over the data.
-    The drawings differ from epoch to epoch and repeat for the same seed.
+    The drawings differ from call to call and repeat for the same seed.
     """
 
     def __init__(self, mnist_count: int, seed: int, digits: Sequence[UjiDigit] | None = None,
@@ -202,10 +201,6 @@ class UjiEpochs:
         logger.debug("Drew %d UJI digits in %.2f s", len(images), time.perf_counter() - started)
         return images
 
-    def samples(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """One pass over every digit, freshly drawn: a single (images, labels, weights) triple to unbatch.
-
-        One element, not one per digit: `from_generator` costs about 1 ms of Python per element, more
-        than drawing the digit, and the shuffle buffer waits for all of them before the first batch.
-        """
-        yield self.render(), self.labels, np.full(len(self), self.weight, np.float32)  # (n, 28, 28), (n,), (n,)
+    def drawings(self, passes: int) -> np.ndarray:
+        """`passes` fresh drawings of every digit, made now: `(passes, n, 28, 28)` uint8."""
+        return np.stack([self.render() for _ in range(passes)])

@@ -247,6 +247,21 @@ def test_uji_digits_join_the_training_batches_with_their_weight_and_are_drawn_an
         {x.tobytes() for x, w in zip(second_x, second_weights) if w == 1.0}
 
 
+def test_uji_drawings_come_round_again_after_as_many_passes_as_the_epochs_asked_for(sample_data):
+    images, labels = sample_data.x_train[:64], sample_data.y_train[:64]
+    uji = UjiEpochs(mnist_count=len(images), seed=0, digits=training_digits()[:16])
+    dataset = _dataset(images, labels, short_config(batch_size=32, epochs=3), uji=uji)
+
+    def uji_drawings_of_one_pass() -> set[bytes]:
+        return {x.tobytes() for batch_x, _, weights in dataset.as_numpy_iterator()
+                for x, weight in zip(batch_x, weights) if weight != 1.0}
+
+    passes = [uji_drawings_of_one_pass() for _ in range(4)]  # drawings made for 3 epochs
+    assert all(len(drawings) == 16 for drawings in passes)
+    assert not passes[0] & passes[1] and not passes[1] & passes[2] and not passes[0] & passes[2]
+    assert passes[3] == passes[0]
+
+
 @pytest.mark.slow
 def test_uji_digits_are_trained_on_and_counted_by_the_progress_bar(sample_data):
     # 600 images: 540 to train on plus UJI writers 1-40's 800 digits: 21 batches of 64, all counted.

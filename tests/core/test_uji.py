@@ -90,6 +90,14 @@ def test_drawings_vary_every_epoch_repeat_for_a_seed_and_are_in_mnist_format(eve
         assert image.max() == 255
 
 
+def test_the_drawings_of_several_epochs_made_up_front_are_the_epochs_drawn_one_by_one(every_digit):
+    digits = every_digit[::120]  # 10 digits
+    up_front = UjiEpochs(mnist_count=1000, seed=4, digits=digits).drawings(3)
+    one_by_one = UjiEpochs(mnist_count=1000, seed=4, digits=digits)
+    assert up_front.shape == (3, 10, IMAGE_SIDE, IMAGE_SIDE) and up_front.dtype == np.uint8
+    np.testing.assert_array_equal(up_front, np.stack([one_by_one.render() for _ in range(3)]))
+
+
 def test_a_training_drawing_is_what_the_predict_page_would_make_of_that_canvas(every_digit):
     rng = np.random.default_rng(0)
     for digit in every_digit[::150]:
@@ -105,9 +113,8 @@ def test_the_weight_makes_all_uji_digits_count_as_their_share_of_mnist():
     assert uji_weight(54_000, 800) == pytest.approx(8.1)
     assert uji_weight(54_000, 800) * 800 == pytest.approx(UJI_SHARE * 54_000)
     epochs = UjiEpochs(mnist_count=4_500, seed=0, digits=training_digits()[:10])
-    [(images, labels, weights)] = list(epochs.samples())  # one pass, one triple
-    assert images.shape == (len(epochs), 28, 28) and len(epochs) == 10
-    np.testing.assert_allclose(weights, UJI_SHARE * 4_500 / 10)
-    assert labels.tolist() == [digit.label for digit in training_digits()[:10]]
+    assert len(epochs) == 10
+    np.testing.assert_allclose(epochs.weight, UJI_SHARE * 4_500 / 10)
+    assert epochs.labels.tolist() == [digit.label for digit in training_digits()[:10]]
     lighter = UjiEpochs(mnist_count=4_500, seed=0, digits=training_digits()[:10], share=0.05)
     assert lighter.weight == pytest.approx(0.05 * 4_500 / 10)
