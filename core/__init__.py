@@ -16,6 +16,7 @@ TENSORFLOW_MODULES: dict[str, str] = {
     "core/augmentation.py": "distorts digits with TensorFlow ops inside the input pipeline",
     "core/training.py": "fits a model",
     "core/fused_batch_norm.py": "batch normalisation through TensorFlow's fused op while training",
+    "core/training_network.py": "rebuilds a network in its training form and back",
     "core/not_a_digit_output.py": "fits the \"not a digit\" output on a trained network's features",
     "core/inspection.py": "feature-map sub-models",
     "core/embedding.py": "penultimate-layer sub-models",

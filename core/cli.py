@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
-from core.config import NON_DIGIT_METHODS
+from core.config import COMPUTE_DTYPES, NON_DIGIT_METHODS
 from core.logging_setup import LOG_LEVEL_ENV_VAR, configure_logging
 from core.progress import BatchProgress
 
@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, help="peak learning rate")
     train.add_argument("--schedule", help="constant or one-cycle")
     train.add_argument("--label-smoothing", type=float, help="share of each target spread over all classes (0-1)")
+    train.add_argument("--compute-dtype", choices=COMPUTE_DTYPES,
+                       help="arithmetic of training steps; saved models stay float32 (default: the recipe's)")
     train.add_argument("--train-size", type=int, help="use only this many training images")
     train.add_argument("--validation-split", type=float, help="share of training images held out (default 0.1)")
     train.add_argument("--seed", type=int, default=0, help="random seed; same seed and config, same run")
@@ -175,6 +177,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             learning_rate=args.learning_rate,
             schedule=args.schedule,
             label_smoothing=args.label_smoothing,
+            compute_dtype=args.compute_dtype,
             train_size=args.train_size,
             validation_split=args.validation_split,
             augment=args.augment,

@@ -19,6 +19,8 @@ ELEVENTH_CLASS = "eleventh class"
 ELEVENTH_CLASS_AFTER_TRAINING = "eleventh class after training"
 OUTLIER_EXPOSURE = "outlier exposure"
 NON_DIGIT_METHODS = (NO_NON_DIGITS, ELEVENTH_CLASS, ELEVENTH_CLASS_AFTER_TRAINING, OUTLIER_EXPOSURE)
+# The arithmetic a network trains in (core.training_network); its weights, and every saved model, stay float32.
+COMPUTE_DTYPES = ("float32", "bfloat16")
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 8192
 
@@ -34,6 +36,7 @@ class TrainingConfig:
     learning_rate: float = 0.01
     schedule: str = "one-cycle"
     label_smoothing: float = 0.0  # share of each one-hot target spread evenly over all the classes
+    compute_dtype: str = "float32"  # one of COMPUTE_DTYPES: the arithmetic of training steps
     train_size: int | None = None  # None: every training image
     validation_split: float = 0.1
     augment: bool = False
@@ -62,6 +65,7 @@ class TrainingConfig:
             learning_rate=recipe.learning_rate,
             schedule=recipe.schedule,
             label_smoothing=recipe.label_smoothing,
+            compute_dtype=recipe.compute_dtype,
             augment=recipe.augment,
             template_digits=recipe.template_digits,
             uji_digits=recipe.uji_digits,
@@ -90,6 +94,8 @@ class TrainingConfig:
             raise ValueError(f"Optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}.")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"Schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}.")
+        if self.compute_dtype not in COMPUTE_DTYPES:
+            raise ValueError(f"Compute type must be one of {', '.join(COMPUTE_DTYPES)}, not {self.compute_dtype!r}.")
         if self.non_digits not in NON_DIGIT_METHODS:
             raise ValueError(f"Non-digits must be one of {', '.join(NON_DIGIT_METHODS)}, not {self.non_digits!r}.")
         if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10):

@@ -5,14 +5,11 @@ separate TensorFlow ops, each a pass over the activations. TensorFlow's fused ke
 direction in one. Measured on the 2-core development machine (issue 17): a training step of `fast`
 at batch 256 took 32-35 ms with Keras's layer and 24-27 ms fused, the same network and data.
 
-Only training uses it: `with_fused_batch_norm` swaps the fused layer in before `fit` and
-`with_keras_batch_norm` swaps Keras's own back afterwards, weights unchanged. So every saved model
-holds plain Keras layers and loads anywhere it did before (the NumPy forward pass included).
+Only training uses it: `core.training_network` swaps the fused layer in before `fit` and Keras's own
+back afterwards, weights unchanged, so no saved model holds it.
 """
 
 from __future__ import annotations
-
-from typing import Callable
 
 import keras
 import tensorflow as tf
@@ -38,31 +35,3 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
         self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         return outputs
-
-
-def _with_batch_norm_class(model: keras.Model, batch_norm: type[keras.layers.BatchNormalization]) -> keras.Model:
-    """The same network and weights, each batch-norm layer rebuilt as `batch_norm` with its own settings.
-
-    A model without batch norm comes back as it is: cloning would draw new seeds for its dropout layers,
-    and `seed` would no longer train as it always has.
-    """
-    if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers):
-        return model
-
-    def clone_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
-        layer_class: Callable = batch_norm if isinstance(layer, keras.layers.BatchNormalization) else type(layer)
-        return layer_class.from_config(layer.get_config())
-
-    swapped = keras.models.clone_model(model, clone_function=clone_layer)
-    swapped.set_weights(model.get_weights())
-    return swapped
-
-
-def with_fused_batch_norm(model: keras.Model) -> keras.Model:
-    """The model to train: its batch-norm layers fused, weights unchanged."""
-    return _with_batch_norm_class(model, FusedBatchNormalization)
-
-
-def with_keras_batch_norm(model: keras.Model) -> keras.Model:
-    """The model to keep: Keras's own batch-norm layers back, weights unchanged."""
-    return _with_batch_norm_class(model, keras.layers.BatchNormalization)

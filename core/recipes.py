@@ -34,6 +34,7 @@ class Recipe:
     augment: bool
     schedule: str  # "constant" or "one-cycle"
     label_smoothing: float = 0.0  # share of each target spread over the other classes
+    compute_dtype: str = "float32"  # the arithmetic of training steps (core.config.COMPUTE_DTYPES)
     uji_digits: bool = False  # also train on UJI writers 1-40's pen digits (core.uji)
     uji_share: float = UJI_SHARE  # their weight together, as a share of the MNIST digits
     template_digits: bool = False  # also train on pen-drawn template digits (core.template_digits)

@@ -24,7 +24,7 @@ from core.calibration import fit_temperature
 from core.comparison import per_class_accuracy
 from core.config import ELEVENTH_CLASS_AFTER_TRAINING, NO_NON_DIGITS, OUTLIER_EXPOSURE, TrainingConfig
 from core.data import MnistData
-from core.fused_batch_norm import with_fused_batch_norm, with_keras_batch_norm
+from core.training_network import for_keeping, for_training
 from core.inference import graph_predictor, predict_probabilities, to_model_input
 from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
 from core.non_digit_training import output_classes, with_non_digits
@@ -381,7 +381,7 @@ def train(
     x_train, y_train = with_non_digits(x_train, y_train, network_config.non_digits, config.seed)
     uji = UjiEpochs(len(split.x_train), config.seed, share=config.uji_share) if config.uji_digits else None
     keras.utils.set_random_seed(config.seed)
-    model = with_fused_batch_norm(build_model(config.architecture, output_classes(network_config.non_digits)))
+    model = for_training(build_model(config.architecture, output_classes(network_config.non_digits)), config.compute_dtype)
     steps_per_epoch = math.ceil((len(x_train) + (0 if uji is None else len(uji))) / config.batch_size)
     model.compile(
         optimizer=build_optimizer(config, steps_per_epoch),
@@ -396,7 +396,7 @@ def train(
         shuffle=False,  # The dataset reshuffles itself each epoch, seeded.
         verbose=0,
     )
-    model = with_keras_batch_norm(model)
+    model = for_keeping(model)
     if steps_per_epoch * len(progress.history) < SETTLED_STEPS and not progress.diverged:
         settle_batch_norm(model, split.x_train)
     distorted_validation = distorted_copies(split.x_validation, config.seed, FLOOR_DISTORTED_COPIES)

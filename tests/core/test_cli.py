@@ -148,15 +148,16 @@ def test_make_default_and_no_activate_exclude_each_other(capsys):
 
 
 @pytest.mark.slow
-def test_train_without_the_recipes_template_digits_saves_the_choice(tmp_path):
+def test_train_flags_that_change_the_recipe_are_saved_with_the_run(tmp_path):
     runs_dir = tmp_path / "runs"
     completed = run_cli("train", "--sample", "--epochs", "1", "--train-size", "300", "--no-template-digits",
-                        "--uji-share", "0.2", runs_dir=runs_dir)
+                        "--uji-share", "0.2", "--compute-dtype", "bfloat16", runs_dir=runs_dir)
     assert completed.returncode == EXIT_OK, completed.stderr
     run = Path(fields(completed.stdout.splitlines()[-1])["run"])
     config = RunStore(runs_dir, shipped_dir=None).get(run.name).config
     assert config.template_digits is False  # `fast`'s recipe adds them
     assert config.uji_share == 0.2
+    assert config.compute_dtype == "bfloat16"
 
 
 def test_uji_digits_follow_the_recipe_unless_a_flag_says_otherwise():
@@ -178,6 +179,15 @@ def test_template_digits_and_the_uji_share_follow_the_recipe_unless_a_flag_says_
     assert TrainingConfig.for_architecture("fast").template_digits is True
     assert TrainingConfig.for_architecture("best").template_digits is True
     assert TrainingConfig.for_architecture("seed").template_digits is False
+
+
+def test_the_compute_type_follows_the_recipe_unless_a_flag_says_otherwise(capsys):
+    parser = build_parser()
+    assert parser.parse_args(["train"]).compute_dtype is None  # None: the recipe decides
+    assert parser.parse_args(["train", "--compute-dtype", "bfloat16"]).compute_dtype == "bfloat16"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--compute-dtype", "float16"])
+    assert "invalid choice" in capsys.readouterr().err
 
 
 @pytest.mark.slow

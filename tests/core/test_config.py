@@ -31,6 +31,7 @@ def test_for_architecture_uses_the_architecture_recipe(name):
     assert config.uji_share == recipe.uji_share
     assert config.template_digits == recipe.template_digits
     assert config.label_smoothing == recipe.label_smoothing
+    assert config.compute_dtype == recipe.compute_dtype
     # Fields the recipe does not set keep the dataclass defaults.
     assert config.train_size is None
     assert config.validation_split == TrainingConfig().validation_split
@@ -126,6 +127,7 @@ INVALID_VALUES = [
     ("label_smoothing", -0.1, "Label smoothing"),
     ("label_smoothing", 1.0, "Label smoothing"),
     ("label_smoothing", "0.1", "Label smoothing"),
+    ("compute_dtype", "float16", "Compute type"),
     ("non_digits", "", "Non-digits"),
     ("uji_share", 0.0, "UJI share"),
     ("uji_share", 1.5, "UJI share"),

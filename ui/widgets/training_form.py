@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from core.config import NON_DIGIT_METHODS, OPTIMIZERS, SCHEDULES, TrainingConfig
+from core.config import COMPUTE_DTYPES, NON_DIGIT_METHODS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from core.recipes import DEFAULT_ARCHITECTURE, RECIPES
 
 # Not on the form: the split is fixed, and how many kept digits a run saw and which run it adapted are
@@ -65,6 +65,14 @@ def recipe_form(max_train_size: int) -> None:
             key="train_label_smoothing",
             help="Share of each target spread over all the classes: the model is never pushed to be 100% sure. "
             "`fast` uses 0.1 to reach 99% in one epoch.",
+        )
+        middle.selectbox(
+            "Arithmetic",
+            COMPUTE_DTYPES,
+            key="train_compute_dtype",
+            help="The number type of each training step. bfloat16 halves the bits of the sums (the weights stay "
+            "float32): `best`'s steps are about a quarter faster on a CPU with bfloat16 instructions. The saved "
+            "model is float32 either way.",
         )
         right.number_input(
             "Training images (0 = all)", min_value=0, max_value=max_train_size, step=1000, key="train_train_size"
