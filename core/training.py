@@ -116,6 +116,14 @@ def training_targets(labels: tf.Tensor, non_digits: str) -> tf.Tensor:
     return targets
 
 
+PREFETCHED_BATCHES = 4
+
+_WITHOUT_AUTOTUNER = tf.data.Options()
+# The autotuner's thread sleeps between passes, for periods that double as an epoch goes on, and
+# dropping an epoch's iterator waited out the current period: up to ~20 s between some epochs of `best`,
+# with the processor idle (issue 17; reproduced with the pipeline alone, gone with the autotuner off).
+_WITHOUT_AUTOTUNER.autotune.enabled = False
+
 UJI_DRAWINGS_PER_DIGIT = 8
 """How many drawings of each UJI digit a training makes up front: one per epoch up to this many, then again."""
 
@@ -123,10 +131,9 @@ UJI_DRAWINGS_PER_DIGIT = 8
 def _uji_dataset(uji: UjiEpochs, epochs: int) -> tf.data.Dataset:
     """UJI's (image, label, weight) samples, a new drawing of every digit on each pass over the data.
 
-    The drawings are made before training and held in the pipeline; a counter inside it picks the next set
-    each time the data is iterated. Not a Python generator (`from_generator`): feeding the drawings through
-    one stalled the first batch of some epochs by about 21 s while the network trained, though drawing
-    them took 0.3 s (issue 17).
+    The drawings are made before training (0.3-0.45 s an epoch's worth) and held in the pipeline; a counter
+    inside it picks the next set each time the data is iterated. So no Python runs inside the pipeline while
+    the network trains, as it did through `from_generator`.
     """
     drawings = tf.constant(uji.drawings(min(epochs, UJI_DRAWINGS_PER_DIGIT)))  # (passes, n, 28, 28) uint8
     labels, weights = tf.constant(uji.labels), tf.fill([len(uji)], np.float32(uji.weight))
@@ -164,7 +171,9 @@ def _dataset(images: np.ndarray, labels: np.ndarray, config: TrainingConfig,
         return x, training_targets(tf.cast(y, tf.int32), config.non_digits), *weights
 
     # enumerate() numbers the batches so the stateless pen-width draw differs from batch to batch.
-    return dataset.enumerate().map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    # With tf.data's autotuner off, AUTOTUNE maps on as many threads as there are cores.
+    dataset = dataset.enumerate().map(to_tensors, num_parallel_calls=tf.data.AUTOTUNE).prefetch(PREFETCHED_BATCHES)
+    return dataset.with_options(_WITHOUT_AUTOTUNER)
 
 
 def build_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:

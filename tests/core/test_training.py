@@ -254,6 +254,11 @@ def test_uji_digits_join_the_training_batches_with_their_weight_and_are_drawn_an
         {x.tobytes() for x, w in zip(second_x, second_weights) if w == 1.0}
 
 
+def test_the_training_pipeline_runs_without_the_autotuner_whose_sleep_stalled_epoch_ends(sample_data):
+    dataset = _dataset(sample_data.x_train[:64], sample_data.y_train[:64], short_config(batch_size=32))
+    assert dataset.options().autotune.enabled is False
+
+
 def test_uji_drawings_come_round_again_after_as_many_passes_as_the_epochs_asked_for(sample_data):
     images, labels = sample_data.x_train[:64], sample_data.y_train[:64]
     uji = UjiEpochs(mnist_count=len(images), seed=0, digits=training_digits()[:16])
