@@ -76,7 +76,7 @@ RECIPES: dict[str, Recipe] = {
             schedule="one-cycle",
             # Issue 17: in bfloat16 an epoch took 19-21 s against 28-33 s in float32 (2 Zen 4 cores), so all 8 fit
             # in 3 minutes; smoothing 0.1 lifted the network's 8th epoch from 99.43 / 99.56 / 99.43% (seeds 0-2)
-            # to 99.56 / 99.54 / SEED2%. The shipped model predates both (float32, no smoothing).
+            # to 99.56 / 99.54 / 99.54%. The shipped model predates both (float32, no smoothing).
             label_smoothing=0.1,
             compute_dtype="bfloat16",
             # The shipped model's recipe (issue 15): UJI writers 1-40 and the template digits beside MNIST read
