@@ -26,7 +26,7 @@ from core.config import ELEVENTH_CLASS_AFTER_TRAINING, NO_NON_DIGITS, OUTLIER_EX
 from core.data import MnistData
 from core.training_network import for_keeping, for_training
 from core.inference import graph_predictor, predict_probabilities, to_model_input
-from core.mnist_format import IMAGE_SIDE, NUM_CLASSES, as_stored_digits
+from core.mnist_format import NUM_CLASSES, as_stored_digits
 from core.non_digit_training import output_classes, with_non_digits
 from core.not_a_digit_output import with_not_a_digit_output
 from core.progress import BatchProgress, EpochMetrics, RunStatus
