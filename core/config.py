@@ -25,6 +25,16 @@ MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 8192
 
 
+def check_compute_dtype(compute_dtype: str) -> None:
+    """Refuses an arithmetic a network cannot train in.
+
+    Raises:
+        ValueError: not one of `COMPUTE_DTYPES`.
+    """
+    if compute_dtype not in COMPUTE_DTYPES:
+        raise ValueError(f"Compute type must be one of {', '.join(COMPUTE_DTYPES)}, not {compute_dtype!r}.")
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     """Everything that decides what a training run does; same config and seed, same run."""
@@ -94,8 +104,7 @@ class TrainingConfig:
             raise ValueError(f"Optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}.")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"Schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}.")
-        if self.compute_dtype not in COMPUTE_DTYPES:
-            raise ValueError(f"Compute type must be one of {', '.join(COMPUTE_DTYPES)}, not {self.compute_dtype!r}.")
+        check_compute_dtype(self.compute_dtype)
         if self.non_digits not in NON_DIGIT_METHODS:
             raise ValueError(f"Non-digits must be one of {', '.join(NON_DIGIT_METHODS)}, not {self.non_digits!r}.")
         if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10):

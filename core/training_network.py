@@ -16,7 +16,7 @@ from __future__ import annotations
 import keras
 
 from core.architectures import CLASSIFIER_LAYER
-from core.config import COMPUTE_DTYPES
+from core.config import check_compute_dtype
 from core.fused_batch_norm import FusedBatchNormalization
 
 FLOAT32 = "float32"
@@ -48,9 +48,8 @@ def _rebuilt(model: keras.Model, batch_norm: type[keras.layers.BatchNormalizatio
 
 
 def for_training(model: keras.Model, compute_dtype: str = FLOAT32) -> keras.Model:
-    """The network to train: fused batch norm, arithmetic in `compute_dtype` (one of `COMPUTE_DTYPES`)."""
-    if compute_dtype not in COMPUTE_DTYPES:
-        raise ValueError(f"Compute type must be one of {', '.join(COMPUTE_DTYPES)}, not {compute_dtype!r}.")
+    """The network to train: fused batch norm, arithmetic in `compute_dtype` (one of `core.config.COMPUTE_DTYPES`)."""
+    check_compute_dtype(compute_dtype)
     return _rebuilt(model, FusedBatchNormalization, compute_dtype)
 
 
