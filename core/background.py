@@ -48,7 +48,8 @@ MAX_WINDOW_SHARE = 0.5
 Otsu, one blob with them, its "stroke" as wide as the shadow; three of those made a window wider than the
 picture, the opening then lost the shadow with the ink, and a generated number under a cast shadow read
 as one "not a digit". Chosen on the generated stress photos (`bench.photo_stress`, seeds 0-2): 0.5 beat 0.75
-on the cast shadow and uneven light conditions taken together."""
+on the cast shadow and uneven light conditions taken together; on seeds 3 and 4, held out, cast shadow rose
+from 90.7 and 91.4% to 96.0 and 97.5%, uneven light fell by 1.2 and 0.6 points."""
 
 _SHRINK = 4
 """The background is estimated at a quarter of the size: it changes slowly, and this is 16x cheaper."""

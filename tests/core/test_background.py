@@ -45,6 +45,11 @@ def _shadow_across(shape: tuple[int, int]) -> np.ndarray:
     return cv2.GaussianBlur(light, (0, 0), 6)
 
 
+UNEVEN_LIGHTS = pytest.mark.parametrize(
+    "light", [_gradient, _shadow, _shadow_across], ids=["gradient", "shadow", "shadow across"]
+)
+
+
 def _background_spread(bright: np.ndarray, ink: np.ndarray) -> float:
     """Grey levels between the 2nd and 98th percentiles of the paper away from the ink."""
     paper = bright[cv2.dilate(ink, np.ones((15, 15), np.uint8)) == 0]
@@ -52,7 +57,7 @@ def _background_spread(bright: np.ndarray, ink: np.ndarray) -> float:
     return float(high - low)
 
 
-@pytest.mark.parametrize("light", [_gradient, _shadow, _shadow_across], ids=["gradient", "shadow", "shadow across"])
+@UNEVEN_LIGHTS
 def test_uneven_paper_comes_out_even_and_the_ink_stays(light) -> None:
     ink = _ink()
     bright = normalise_polarity(_photo(ink, light(ink.shape)))
@@ -65,7 +70,7 @@ def test_uneven_paper_comes_out_even_and_the_ink_stays(light) -> None:
     assert np.percentile(flat[ink > 200], 5) > 4 * np.percentile(flat[ink == 0], 99)
 
 
-@pytest.mark.parametrize("light", [_gradient, _shadow, _shadow_across], ids=["gradient", "shadow", "shadow across"])
+@UNEVEN_LIGHTS
 def test_every_digit_of_a_photo_in_uneven_light_is_found(light) -> None:
     ink = _ink()
     expected = segment_digits(ink)  # the same digits, drawn on a black canvas
