@@ -37,6 +37,24 @@ def test_misclassified_counts_match_core(app_with_model, app_env):
     assert list(table["index"]) == list(mistakes[: len(table)])
 
 
+def test_a_blank_grad_cam_map_says_why(app_with_model, monkeypatch):
+    """A blank map would look like the bare digit (today's `best` recipe gives one for most digits, README)."""
+    from ui.widgets.grad_cam import BLANK_MAP_NOTE
+
+    def grad_cam_of_value(value: float):
+        return lambda explainer, image, class_index: np.full((28, 28), value, np.float32)
+
+    monkeypatch.setattr("ui.loaders.explainers.grad_cam", grad_cam_of_value(1.0))
+    app = open_page("pages/Misclassified.py")
+    assert not app.exception
+    assert BLANK_MAP_NOTE not in [caption.value for caption in app.caption]
+    monkeypatch.setattr("ui.loaders.explainers.grad_cam", grad_cam_of_value(0.0))
+    app.run()
+    assert not app.exception
+    assert BLANK_MAP_NOTE in [caption.value for caption in app.caption]
+    assert any(caption.startswith("Grad-CAM for") for image in app.get("image") for caption in image.captions)
+
+
 def test_misclassified_filter_by_true_digit(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
     app = open_page("pages/Misclassified.py")

@@ -25,13 +25,14 @@ def get_feature_model(run_id: str):
     return build_feature_model(get_model(run_id))
 
 
-def grad_cam_overlay(run_id: str, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
-    """(224, 224, 3) uint8: the digit with Grad-CAM heat for `class_index` (default: predicted).
+def grad_cam_overlay(run_id: str, image: np.ndarray, class_index: int) -> tuple[np.ndarray, bool]:
+    """(224, 224, 3) uint8: the digit with Grad-CAM heat for `class_index`; and whether the map is blank.
 
     Gradients through the whole network: a few sessions at once, the others wait their turn (ui.limits).
     """
     with heavy_work("Grad-CAM"):
-        return overlay(image, grad_cam(get_explainer(run_id), image, class_index))
+        heat = grad_cam(get_explainer(run_id), image, class_index)  # (28, 28) float32 in [0, 1]
+    return overlay(image, heat), not heat.any()
 
 
 @st.cache_resource(max_entries=2, show_spinner="Embedding training images…")

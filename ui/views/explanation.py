@@ -8,9 +8,10 @@ import streamlit as st
 
 from core.embedding import embed, nearest_neighbours
 from core.explain import overlay, saliency
-from ui.loaders.explainers import get_feature_model, grad_cam_overlay, training_features
+from ui.loaders.explainers import get_feature_model, training_features
 from ui.loaders.light import get_data
 from ui.loaders.model import get_model
+from ui.widgets.grad_cam import show_grad_cam
 
 
 def explanation_panel(run_id: str, image: np.ndarray, predicted: int) -> None:
@@ -28,7 +29,7 @@ def explanation_panel(run_id: str, image: np.ndarray, predicted: int) -> None:
         help="Pick another digit to ask 'why not a 7?'",
     )
     heat_column, saliency_column, neighbours_column = st.columns([1, 1, 2])
-    heat_column.image(grad_cam_overlay(run_id, image, explained), caption=f"Grad-CAM for {explained}", width=200)
+    show_grad_cam(heat_column, run_id, image, explained, width=200)
     saliency_column.image(
         overlay(image, saliency(get_model(run_id), image, explained)), caption=f"saliency for {explained}", width=200
     )

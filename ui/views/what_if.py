@@ -128,7 +128,7 @@ def what_if_answer(run: RunRecord, image: np.ndarray, caption: str, perturbation
             caption=f"how much a {size}-pixel patch centred on each pixel lowers P({digit}); peak {drop.max():.0%}",
         )
     open_feature_maps_button(bent, key="whatif_open_maps", where=link_column, label="Open this version in Feature maps")
-    with heat_column:  # last, into its place beside the digits: the answer above is on the screen meanwhile
-        from ui.loaders.explainers import grad_cam_overlay  # Grad-CAM needs TensorFlow; the answer does not
+    from ui.widgets.grad_cam import show_grad_cam  # Grad-CAM needs TensorFlow; the answer does not
 
-        st.image(grad_cam_overlay(run.run_id, bent, digit), width=140, caption=f"Grad-CAM for {digit}")
+    # Last, into its place beside the digits: the answer above is on the screen meanwhile.
+    show_grad_cam(heat_column, run.run_id, bent, digit, width=140)
