@@ -37,22 +37,26 @@ def test_misclassified_counts_match_core(app_with_model, app_env):
     assert list(table["index"]) == list(mistakes[: len(table)])
 
 
-def test_a_blank_grad_cam_map_says_why(app_with_model, monkeypatch):
+def test_score_cam_stands_in_for_a_blank_grad_cam_map_and_says_so(app_with_model, monkeypatch):
     """A blank map would look like the bare digit (today's `best` recipe gives one for most digits, README)."""
-    from ui.widgets.grad_cam import BLANK_MAP_NOTE
+    from ui.widgets.grad_cam import SCORE_CAM_NOTE
 
     def grad_cam_of_value(value: float):
         return lambda explainer, image, class_index: np.full((28, 28), value, np.float32)
 
+    def heat_captions(app) -> list[str]:
+        return [caption for image in app.get("image") for caption in image.captions if "-CAM for" in caption]
+
     monkeypatch.setattr("ui.loaders.explainers.grad_cam", grad_cam_of_value(1.0))
     app = open_page("pages/Misclassified.py")
     assert not app.exception
-    assert BLANK_MAP_NOTE not in [caption.value for caption in app.caption]
+    (caption,) = heat_captions(app)
+    assert caption.startswith("Grad-CAM for") and SCORE_CAM_NOTE not in [note.value for note in app.caption]
     monkeypatch.setattr("ui.loaders.explainers.grad_cam", grad_cam_of_value(0.0))
     app.run()
     assert not app.exception
-    assert BLANK_MAP_NOTE in [caption.value for caption in app.caption]
-    assert any(caption.startswith("Grad-CAM for") for image in app.get("image") for caption in image.captions)
+    assert heat_captions(app) == [caption.replace("Grad-CAM", "Score-CAM")]
+    assert SCORE_CAM_NOTE in [note.value for note in app.caption]
 
 
 def test_misclassified_filter_by_true_digit(app_with_model, app_env):

@@ -5,22 +5,22 @@ from __future__ import annotations
 import numpy as np
 from streamlit.delta_generator import DeltaGenerator
 
-from ui.loaders.explainers import grad_cam_overlay
+from ui.loaders.explainers import SCORE_CAM, heat_overlay
 
-BLANK_MAP_NOTE = (
-    "Blank: weighed by how they move this score, the last convolution's features lower it everywhere, so "
-    "Grad-CAM has nothing to show; the score comes from the layers after it. Today's `best` recipe gives such maps "
-    "for most digits. Saliency, in Feature maps, still shows the pixels the answer depends on."
+SCORE_CAM_NOTE = (
+    "Grad-CAM was blank: weighed by how they move this score, the last convolution's features lower it "
+    "everywhere, and the layers after it set the score (today's `best` recipe does this for most digits). "
+    "Score-CAM instead masks the digit with each of those features and keeps the ones that raise the score."
 )
-"""Said under a blank Grad-CAM map, which would otherwise look like the bare digit (README, Inspect)."""
+"""Said under a Score-CAM map, so nobody takes it for Grad-CAM's (README, Real handwriting)."""
 
 
 def show_grad_cam(where: DeltaGenerator, run_id: str, image: np.ndarray, digit: int, width: int) -> None:
-    """The digit with the Grad-CAM heat of `digit`'s score, and a note when the map is blank."""
-    picture, blank = grad_cam_overlay(run_id, image, digit)
-    where.image(picture, caption=f"Grad-CAM for {digit}", width=width)
-    if blank:
-        where.caption(BLANK_MAP_NOTE)
+    """The digit with the heat of `digit`'s score: Grad-CAM's, or Score-CAM's with a note where Grad-CAM's is blank."""
+    picture, method = heat_overlay(run_id, image, digit)
+    where.image(picture, caption=f"{method} for {digit}", width=width)
+    if method == SCORE_CAM:
+        where.caption(SCORE_CAM_NOTE)
 
 
 def grad_cam_for_any_digit(run_id: str, image: np.ndarray, predicted: int, key: str, where: DeltaGenerator) -> None:
