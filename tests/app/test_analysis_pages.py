@@ -67,6 +67,14 @@ def test_misclassified_filter_by_true_digit(app_with_model, app_env):
     assert any(f"{len(expected):,} mistakes match" in caption.value for caption in app.caption)
 
 
+def test_misclassified_grid_names_digits_as_digits(app_with_model, app_env):
+    _, probabilities, labels = _expected(app_env, app_with_model)
+    first = misclassified_indices(labels, probabilities)[0]
+    app = open_page("pages/Misclassified.py")
+    grid = [caption.value for caption in app.caption if caption.value.startswith(f"#{first}:")]
+    assert grid == [f"#{first}: {labels[first]} → **{probabilities[first].argmax()}** ({probabilities[first].max():.0%})"]
+
+
 def test_misclassified_explains_any_digit_with_grad_cam(app_with_model, app_env):
     _, probabilities, labels = _expected(app_env, app_with_model)
     first_mistake = misclassified_indices(labels, probabilities)[0]

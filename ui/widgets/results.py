@@ -44,9 +44,9 @@ def digit_grid(indices: Sequence[int], images: np.ndarray, table: pd.DataFrame, 
     for start in range(0, len(indices), columns):
         cells = st.columns(columns)
         for cell, index in zip(cells, indices[start : start + columns]):
-            row = rows.loc[index]
+            row = rows.loc[index]  # one row's values share a dtype: the digits come back as floats
             cell.image(images[index], width=84)
-            cell.caption(f"#{index}: {row['true']} → **{row['predicted']}** ({row['confidence']:.0%})")
+            cell.caption(f"#{index}: {int(row['true'])} → **{int(row['predicted'])}** ({row['confidence']:.0%})")
 
 
 def paginate(count: int, page_size: int, key: str) -> slice:
