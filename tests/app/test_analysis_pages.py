@@ -72,7 +72,8 @@ def test_misclassified_grid_names_digits_as_digits(app_with_model, app_env):
     first = misclassified_indices(labels, probabilities)[0]
     app = open_page("pages/Misclassified.py")
     grid = [caption.value for caption in app.caption if caption.value.startswith(f"#{first}:")]
-    assert grid == [f"#{first}: {labels[first]} → **{probabilities[first].argmax()}** ({probabilities[first].max():.0%})"]
+    answer, confidence = probabilities[first].argmax(), probabilities[first].max()
+    assert grid == [f"#{first}: {labels[first]} → **{answer}** ({confidence:.0%})"]
 
 
 def test_misclassified_explains_any_digit_with_grad_cam(app_with_model, app_env):

@@ -1,4 +1,4 @@
-"""Grad-CAM as every page shows it, and the digit picker Misclassified, Insight and Predict share (TensorFlow-backed)."""
+"""Grad-CAM as every page shows it, and the digit picker Misclassified, Insight and Predict share (TensorFlow)."""
 
 from __future__ import annotations
 
