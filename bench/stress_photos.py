@@ -3,8 +3,8 @@
 The development photos tuned the photo pipeline, so they flatter it. These are new every seed: real pen
 strokes (pendigits, as `bench.handwriting` reads them) written in dark ink on paper as one digit, a number
 or a few lines, then put through one of `CONDITIONS` (uneven light, a cast shadow, perspective, blur,
-JPEG, rotation, ruled or grid paper, coloured ink). `python -m bench.photo_stress` scores each condition;
-tests make their own small photos with `stress_photo`.
+JPEG, rotation, ruled or grid paper, coloured ink, uneven pen pressure). `python -m bench.photo_stress`
+scores each condition; tests make their own small photos with `stress_photo`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ CONDITIONS = (
     "ruled paper",
     "grid paper",
     "coloured ink",
+    "uneven pressure",
 )
-"""What a photo goes through; "plain" is the same paper and ink with none of it, the baseline."""
+"""What a photo goes through; "plain" is the same paper and ink with none of it, the baseline. Beyond issue
+16's list, "uneven pressure" writes some strokes faint, as a development photo's 4 with a grey half was."""
 
 LAYOUTS = ("single", "number", "lines")
 """One digit alone, a number of 3 to 7 digits on one line, or 2 to 3 lines of 2 to 6 digits."""
@@ -48,6 +50,10 @@ PAPER = (236, 233, 226)
 INK = (35, 35, 45)
 COLOURED_INKS = ((25, 55, 190), (190, 30, 40), (20, 120, 60), (120, 40, 150), (40, 130, 200))
 """Blue, red, green and violet ballpoint and a light blue felt pen, RGB."""
+
+LIGHT_STROKE_CHANCE = 0.5
+LIGHT_STROKE_SHADE = (0.3, 0.6)
+"""Under "uneven pressure", each stroke is light with this chance, its ink this share as dark as the rest."""
 
 RULE_COLOUR = (150, 180, 215)
 TABLE = (95, 75, 60)
@@ -110,7 +116,7 @@ def photograph_writing(
         raise ValueError("Every line needs at least one digit.")
     height = int(rng.integers(*DIGIT_HEIGHT))
     pen = max(2, round(height * rng.uniform(*PEN_SHARE)))
-    coverage = _write(lines, height, pen, rng)  # (H, W) float32 in [0, 1], 1 on ink
+    coverage = _write(lines, height, pen, rng, uneven_pressure=condition == "uneven pressure")  # (H, W) in [0, 1]
     paper = _paper(coverage.shape, condition, height, rng)  # (H, W, 3) float32
     ink = COLOURED_INKS[int(rng.integers(len(COLOURED_INKS)))] if condition == "coloured ink" else INK
     photo = paper * (1 - coverage[..., None]) + np.array(ink, np.float32) * coverage[..., None]
@@ -142,11 +148,20 @@ def _line_lengths(layout: str, rng: np.random.Generator) -> list[int]:
     return [int(rng.integers(2, 7)) for _ in range(int(rng.integers(2, 4)))]
 
 
-def _write(lines: Sequence[Sequence[PenDigit]], height: int, pen: int, rng: np.random.Generator) -> np.ndarray:
+def _write(
+    lines: Sequence[Sequence[PenDigit]],
+    height: int,
+    pen: int,
+    rng: np.random.Generator,
+    *,
+    uneven_pressure: bool = False,
+) -> np.ndarray:
     """The ink of `lines` written one under the other: `(H, W)` float32 coverage, 1 on ink.
 
     Digits keep their own width (a 1 is narrow), sit a little up or down, and stand apart by a third of
-    a height or more, as people space digits they write one by one.
+    a height or more, as people space digits they write one by one. With `uneven_pressure`, strokes are
+    light by chance (`LIGHT_STROKE_CHANCE`); without it, `rng` is drawn exactly as before that existed,
+    so every other condition's photos stay the same.
     """
     margin = round(MARGIN * height)
     line_pitch = round(height * rng.uniform(1.6, 2.0))
@@ -163,7 +178,8 @@ def _write(lines: Sequence[Sequence[PenDigit]], height: int, pen: int, rng: np.r
     size = (margin + (len(lines) - 1) * line_pitch + height + margin, widest + margin)  # (H, W)
     coverage = np.zeros(size, np.uint8)
     for digit, left, top, width in placed:
-        _draw(coverage, digit, left, top, width, height, pen)
+        shades = _stroke_shades(len(digit.strokes), rng) if uneven_pressure else np.ones(len(digit.strokes))
+        _draw(coverage, digit, left, top, width, height, pen, shades)
     return coverage.astype(np.float32) / 255.0
 
 
@@ -173,8 +189,17 @@ def _width_for(digit: PenDigit, height: int) -> int:
     return max(1, round(height * min(extent[0] / max(extent[1], 1), 1.3)))
 
 
-def _draw(canvas: np.ndarray, digit: PenDigit, left: int, top: int, width: int, height: int, pen: int) -> None:
-    """Draws `digit`'s strokes into the box (left, top, width, height), anti-aliased, round pen."""
+def _stroke_shades(count: int, rng: np.random.Generator) -> np.ndarray:
+    """(count,) how dark each stroke is written, 1 for full pressure (see `LIGHT_STROKE_CHANCE`)."""
+    light = rng.random(count) < LIGHT_STROKE_CHANCE
+    return np.where(light, rng.uniform(*LIGHT_STROKE_SHADE, size=count), 1.0)
+
+
+def _draw(
+    canvas: np.ndarray, digit: PenDigit, left: int, top: int, width: int, height: int, pen: int, shades: np.ndarray
+) -> None:
+    """Draws `digit`'s strokes into the box (left, top, width, height), anti-aliased, round pen, each stroke
+    as dark as its entry of `shades` (a share of full coverage)."""
     points = np.concatenate(digit.strokes).astype(np.float64)
     points[:, 1] = PEN_BOX_SIZE - points[:, 1]
     low, high = points.min(axis=0), points.max(axis=0)
@@ -182,14 +207,20 @@ def _draw(canvas: np.ndarray, digit: PenDigit, left: int, top: int, width: int, 
     scale = min(width / extent[0], height / extent[1])  # keeps the aspect ratio
     origin = np.array([left, top + (height - scale * extent[1]) / 2])  # a wide digit sits mid-line
     bits = 4  # OpenCV's fixed-point coordinates: 1/16 px
-    for stroke in digit.strokes:
+    for stroke, shade in zip(digit.strokes, shades, strict=True):
+        # A light stroke goes on a layer of its own, so where it crosses a dark one the dark ink stays.
+        layer = canvas if shade >= 1 else np.zeros_like(canvas)
+        value = round(255 * float(shade))
         xy = stroke.astype(np.float64)
         xy[:, 1] = PEN_BOX_SIZE - xy[:, 1]
         fixed = np.round(((xy - low) * scale + origin) * (1 << bits)).astype(np.int32)
         if len(fixed) == 1 or (fixed == fixed[0]).all():
-            cv2.circle(canvas, (int(fixed[0, 0]), int(fixed[0, 1])), round(pen / 2 * (1 << bits)), 255, -1, cv2.LINE_AA, bits)
+            centre, radius = (int(fixed[0, 0]), int(fixed[0, 1])), round(pen / 2 * (1 << bits))
+            cv2.circle(layer, centre, radius, value, -1, cv2.LINE_AA, bits)
         else:
-            cv2.polylines(canvas, [fixed.reshape(-1, 1, 2)], False, 255, pen, cv2.LINE_AA, bits)
+            cv2.polylines(layer, [fixed.reshape(-1, 1, 2)], False, value, pen, cv2.LINE_AA, bits)
+        if layer is not canvas:
+            np.maximum(canvas, layer, out=canvas)
 
 
 def _paper(shape: tuple[int, int], condition: str, height: int, rng: np.random.Generator) -> np.ndarray:

@@ -79,3 +79,15 @@ def test_a_stress_set_holds_every_condition_and_rejects_the_unknown(pen_digits):
         stress_photo(pen_digits, "fog", "single", seed=0)
     with pytest.raises(ValueError):
         stress_photo([], "plain", "single", seed=0)
+
+
+def test_uneven_pressure_writes_some_strokes_faint_and_leaves_the_rest_as_dark(pen_digits):
+    def ink_levels(condition: str, seed: int) -> np.ndarray:
+        gray = stress_photo(pen_digits, condition, "number", seed=seed).image.mean(axis=2)
+        return gray[gray < 200]  # ink and its rim, paper aside
+
+    plain = np.concatenate([ink_levels("plain", seed) for seed in range(4)])
+    pressed = np.concatenate([ink_levels("uneven pressure", seed) for seed in range(4)])
+    assert np.percentile(pressed, 5) < np.percentile(plain, 5) + 10  # full-pressure strokes stay as dark
+    faint = (pressed > 110) & (pressed < 190)  # grey strokes between ink (~40) and paper (~230)
+    assert faint.mean() > 2 * ((plain > 110) & (plain < 190)).mean()
