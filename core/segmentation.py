@@ -365,9 +365,12 @@ def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> n
 
     One threshold for the whole picture keeps the boldest digits and breaks faint ones (a thin pen, a
     light hand, the page's dim side) into specks, which are dropped. Where such a digit stands, a lower
-    threshold finds it whole, apart from the ink already found. What else it finds (light left over by
-    `flatten_background`, the paper's grain) is an area `SOLID_STROKES` times wider than the ink's
-    strokes, or smaller or larger than the pieces of ink found: that is left out.
+    threshold finds it whole. A faint stroke of a digit whose other strokes are bold (a 4's arm written
+    lighter than its stem) touches the ink found: it is added when the faint piece reaches as far beyond
+    that ink as a faint digit would cover by itself. Nothing faint at the picture's border is added. What
+    else the lower threshold finds (light left over by `flatten_background`, the paper's grain, the rim
+    round bold ink) is an area `SOLID_STROKES` times wider than the ink's strokes, or smaller or larger
+    than the pieces of ink found: that is left out.
 
     Args:
         bright: `(H, W)` uint8, ink bright on dark, the picture `mask` was found in.
@@ -382,13 +385,21 @@ def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> n
     labels, stats, widths = _pieces_and_widths(faint)
     _, ink_stats, ink_widths = _pieces_and_widths(mask)
     areas, sides = stats[1:, cv2.CC_STAT_AREA], stats[1:, 2:4].max(axis=1)  # (faint pieces,)
+    least_area = FAINT_AREA_SHARE * float(np.median(ink_stats[1:, cv2.CC_STAT_AREA]))
+    stroke = float(np.median(ink_widths))
     digit_like = (
-        (areas >= FAINT_AREA_SHARE * float(np.median(ink_stats[1:, cv2.CC_STAT_AREA])))
-        & (sides <= ink_stats[1:, 2:4].max())
-        & (widths < SOLID_STROKES * float(np.median(ink_widths)))
+        (areas >= least_area)
+        & (sides <= ink_stats[1:, 2:4].max() + stroke)  # the lower threshold widens bold ink by its rim
+        & (widths < SOLID_STROKES * stroke)
     )  # (faint pieces,) bool
-    added = np.concatenate([[False], digit_like])  # (faint pieces + 1,) bool, by label: the background first
-    added[labels[cv2.dilate(mask, _DILATE_KERNEL) > 0]] = False  # the ink found, and what touches it
+    near_ink = cv2.dilate(mask, _DILATE_KERNEL) > 0  # (H, W) the ink found, and what touches it
+    touches_ink = np.zeros(len(stats), bool)  # by label, the background first
+    touches_ink[labels[near_ink]] = True
+    area_beyond_ink = np.bincount(labels[~near_ink], minlength=len(stats))  # by label; label 0 is ignored
+    new_ink = ~touches_ink[1:] | (area_beyond_ink[1:] >= least_area)  # (faint pieces,) bool
+    # Faint at the picture's border is the page's edge, a binder or a shadow, not a digit cut off there.
+    away_from_border = ~_at_border(_corners(stats[1:, :4]), mask.shape)
+    added = np.concatenate([[False], digit_like & new_ink & away_from_border])  # (faint pieces + 1,) by label
     if not added.any() or np.count_nonzero(added) > max_pieces:
         return mask
     logger.debug("%d faint pieces added to the ink", np.count_nonzero(added))

@@ -299,6 +299,22 @@ def test_digits_written_fainter_than_the_rest_are_found() -> None:
         assert digit.box == alone.box
 
 
+def test_a_stroke_written_fainter_than_the_rest_of_its_digit_is_kept() -> None:
+    # A 4 whose stem is bold and whose arm and bar are written light (the stress photos' "uneven pressure",
+    # a development photo's 4): the arm touches the stem, so it was never added as a faint digit of its own.
+    page = np.full((200, 300), 225, np.uint8)
+    cv2.putText(page, "2", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 4.0, 30, 8, cv2.LINE_AA)
+    cv2.line(page, (180, 50), (150, 120), 175, 8, cv2.LINE_AA)  # arm, faint
+    cv2.line(page, (150, 120), (230, 120), 175, 8, cv2.LINE_AA)  # bar, faint
+    cv2.line(page, (210, 40), (210, 170), 30, 8, cv2.LINE_AA)  # stem, bold
+
+    digits = segment_digits(page)
+
+    assert len(digits) == 2
+    four = digits[1].box
+    assert four.left < 155 and four.right > 225 and four.bottom >= 170
+
+
 def test_a_one_written_thinner_than_the_other_digits_is_a_digit() -> None:
     # "2 3 4" drawn with a 5 px pen, a 1 between them with a 2 px one: narrower than the strokes, as
     # a hairline is, but as tall as a digit.
