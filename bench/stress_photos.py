@@ -160,7 +160,7 @@ def _write(
 
     Digits keep their own width (a 1 is narrow), sit a little up or down, and stand apart by a third of
     a height or more, as people space digits they write one by one. With `uneven_pressure`, strokes are
-    light by chance (`LIGHT_STROKE_CHANCE`); without it, `rng` is drawn exactly as before that existed,
+    light by chance (`LIGHT_STROKE_CHANCE`); without it, `rng` is drawn exactly as before the condition existed,
     so every other condition's photos stay the same.
     """
     margin = round(MARGIN * height)
