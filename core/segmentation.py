@@ -393,10 +393,9 @@ def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> n
         & (widths < SOLID_STROKES * stroke)
     )  # (faint pieces,) bool
     near_ink = cv2.dilate(mask, _DILATE_KERNEL) > 0  # (H, W) the ink found, and what touches it
-    touches_ink = np.zeros(len(stats), bool)  # by label, the background first
-    touches_ink[labels[near_ink]] = True
-    area_beyond_ink = np.bincount(labels[~near_ink], minlength=len(stats))  # by label; label 0 is ignored
-    new_ink = ~touches_ink[1:] | (area_beyond_ink[1:] >= least_area)  # (faint pieces,) bool
+    area_beyond_ink = np.bincount(labels[~near_ink], minlength=len(stats))[1:]  # (faint pieces,)
+    # Apart from the ink (all of the piece beyond it), or reaching as far beyond it as a faint digit would.
+    new_ink = (area_beyond_ink == areas) | (area_beyond_ink >= least_area)  # (faint pieces,) bool
     # Faint at the picture's border is the page's edge, a binder or a shadow, not a digit cut off there.
     away_from_border = ~_at_border(_corners(stats[1:, :4]), mask.shape)
     added = np.concatenate([[False], digit_like & new_ink & away_from_border])  # (faint pieces + 1,) by label
