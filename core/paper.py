@@ -22,6 +22,11 @@ INK_CLOSING = 7
 """Side in small pixels of the closing that paints dark ink over with the paper round it (a 1024 px
 photo's strokes are under 3 small pixels wide; digits drawn bigger and bolder leave holes, filled later)."""
 
+WIDE_INK_CLOSING = 11
+"""Side of the second closing that looks for writing in a dark region: a bold marker's digit on a small
+picture has strokes wider than `INK_CLOSING`, which finds only their rims (9 and 11 read the stress sets
+alike, 15 and 21 fewer of their shadowed digits)."""
+
 MIN_PAPER_SHARE = 0.25
 """A sheet covers at least this share of the picture; a canvas's white strokes never come near it."""
 
@@ -125,10 +130,26 @@ def paper_region(small: np.ndarray) -> np.ndarray | None:
         or np.median(closed[paper > 0]) - np.median(closed[outside]) < MIN_STEP
     ):
         return None
-    # Dark strokes on the dark region: that is no table but paper in shadow, with writing on it. Only
-    # strokes half a closing away from the sheet's edge and the picture's count: there the closing is
-    # not exact (a sliver of table between a turned page and the picture's edge).
-    margin = np.ones((INK_CLOSING, INK_CLOSING), np.uint8)
+    # Dark strokes on the dark region: that is no table but paper in shadow, with writing on it. A pen
+    # wider than the closing leaves only its stroke's rims, so a wider closing looks again.
+    for closing_side in (INK_CLOSING, WIDE_INK_CLOSING):
+        strokes_outside = _strokes_in_dark_region(small, paper, outside, closing_side)
+        if strokes_outside > MIN_STROKE_PIXELS:
+            logger.debug("a dark region holds %d pixels of strokes: paper in shadow, kept", strokes_outside)
+            return None
+    return paper > 0
+
+
+def _strokes_in_dark_region(small: np.ndarray, paper: np.ndarray, outside: np.ndarray, closing_side: int) -> int:
+    """Pixels of writing-sized strokes in the region round the sheet, found by a closing `closing_side` wide.
+
+    Only strokes half a closing away from the sheet's edge and the picture's count: there the closing is
+    not exact (a sliver of table between a turned page and the picture's edge).
+    """
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (closing_side, closing_side))
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    level, _ = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    margin = np.ones((closing_side, closing_side), np.uint8)
     away = cv2.erode(outside.astype(np.uint8), margin, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
     within = cv2.erode(paper, margin, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
     strokes = cv2.subtract(closed, small) > INK_STEP  # (h, w) bool
@@ -136,11 +157,7 @@ def paper_region(small: np.ndarray) -> np.ndarray | None:
     marks_outside = _marks(away & (closed < level) & strokes)
     if len(written):
         marks_outside = marks_outside[marks_outside[:, 0] <= WRITING_SIZE_SHARE * written[:, 0].max()]
-    strokes_outside = int(marks_outside[:, 1].sum())
-    if strokes_outside > MIN_STROKE_PIXELS:
-        logger.debug("a dark region holds %d pixels of strokes: paper in shadow, kept", strokes_outside)
-        return None
-    return paper > 0
+    return int(marks_outside[:, 1].sum())
 
 
 def _marks(mask: np.ndarray) -> np.ndarray:

@@ -60,6 +60,16 @@ def test_paper_in_a_shadow_is_kept_when_it_holds_writing_and_painted_when_it_doe
     assert keep_paper(empty)[:, :200].min() > 180
 
 
+def test_a_bold_digit_mostly_in_a_shadow_is_paper_in_shadow_though_its_pen_is_wider_than_the_closing():
+    page = np.full((240, 300), 230, np.uint8)
+    cv2.putText(page, "6", (90, 170), cv2.FONT_HERSHEY_SIMPLEX, 4.0, 30, 10, cv2.LINE_AA)  # strokes 10 px wide
+    light = np.ones(page.shape, np.float32)
+    light[:, :130] = 0.45  # the shadow's edge runs through the 6 (x 95-160)
+    shadowed = (page * light).astype(np.uint8)
+    assert np.array_equal(keep_paper(shadowed), shadowed)
+    assert len(segment_digits(shadowed)) == 1
+
+
 def test_big_pictures_are_answered_at_their_own_size(pen_digits):
     photo = photograph_writing([[pen_digits[0], pen_digits[1]]], "perspective", np.random.default_rng(0))
     big = cv2.resize(to_grayscale(photo.image), None, fx=3, fy=3)
