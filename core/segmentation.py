@@ -156,6 +156,21 @@ FAINT_AREA_SHARE = 0.5
 """A faint piece counts when its area is this share of the median ink piece's or more: smaller, it is the
 paper's grain or noise, which the lower threshold finds too."""
 
+FAINT_STROKE_SHARE = 0.2
+"""A faint piece touching the ink counts when its area beyond that ink is this share of the median ink
+piece's or more: a 4's light stem or a 5's light body beside its bold bar, a few strokes' length. A
+thin rim round bold ink lies within the ink's dilation. (0.1 reads the stress sets alike; 0.3 and the
+faint-digit share, 0.5, lose such strokes.)"""
+
+FAINT_TALL_SHARE = 1.5
+"""A faint piece counts when it is at most this many times as tall as the largest ink piece's longer
+side: a digit whose bold part is only its bar or stem is taller than that part. (2.0 let a light area
+join an uneven-light stress photo's 9, read 3.)"""
+
+FAINT_ROW_SHARE = 3.0
+"""A faint piece counts when it is at most this many times as wide as the largest ink piece's longer
+side: faint digits written touching make one piece as wide as the row, and a line across the page is wider."""
+
 _DILATE_KERNEL = np.ones((3, 3), np.uint8)
 
 
@@ -366,11 +381,11 @@ def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> n
     One threshold for the whole picture keeps the boldest digits and breaks faint ones (a thin pen, a
     light hand, the page's dim side) into specks, which are dropped. Where such a digit stands, a lower
     threshold finds it whole. A faint stroke of a digit whose other strokes are bold (a 4's arm written
-    lighter than its stem) touches the ink found: it is added when the faint piece reaches as far beyond
-    that ink as a faint digit would cover by itself. Nothing faint at the picture's border is added. What
-    else the lower threshold finds (light left over by `flatten_background`, the paper's grain, the rim
-    round bold ink) is an area `SOLID_STROKES` times wider than the ink's strokes, or smaller or larger
-    than the pieces of ink found: that is left out.
+    lighter than its stem) touches the ink found: it is added when it reaches a stroke's worth beyond that
+    ink (`FAINT_STROKE_SHARE`). Nothing faint at the picture's border is added. What else the lower
+    threshold finds (light left over by `flatten_background`, the paper's grain, the rim round bold ink)
+    is an area `SOLID_STROKES` times wider than the ink's strokes, smaller than the pieces of ink found,
+    or taller or wider than their digits and rows (`FAINT_TALL_SHARE`, `FAINT_ROW_SHARE`): that is left out.
 
     Args:
         bright: `(H, W)` uint8, ink bright on dark, the picture `mask` was found in.
@@ -384,18 +399,20 @@ def add_faint_digits(bright: np.ndarray, mask: np.ndarray, max_pieces: int) -> n
     faint = (blurred > FAINT_SHARE * ink_threshold(blurred)).astype(np.uint8)
     labels, stats, widths = _pieces_and_widths(faint)
     _, ink_stats, ink_widths = _pieces_and_widths(mask)
-    areas, sides = stats[1:, cv2.CC_STAT_AREA], stats[1:, 2:4].max(axis=1)  # (faint pieces,)
-    least_area = FAINT_AREA_SHARE * float(np.median(ink_stats[1:, cv2.CC_STAT_AREA]))
+    areas = stats[1:, cv2.CC_STAT_AREA]  # (faint pieces,)
+    ink_area = float(np.median(ink_stats[1:, cv2.CC_STAT_AREA]))
+    ink_side = ink_stats[1:, 2:4].max()  # the largest ink piece's longer side
     stroke = float(np.median(ink_widths))
     digit_like = (
-        (areas >= least_area)
-        & (sides <= ink_stats[1:, 2:4].max() + stroke)  # the lower threshold widens bold ink by its rim
+        (areas >= FAINT_AREA_SHARE * ink_area)
+        & (stats[1:, cv2.CC_STAT_HEIGHT] <= FAINT_TALL_SHARE * ink_side)
+        & (stats[1:, cv2.CC_STAT_WIDTH] <= FAINT_ROW_SHARE * ink_side)
         & (widths < SOLID_STROKES * stroke)
     )  # (faint pieces,) bool
     near_ink = cv2.dilate(mask, _DILATE_KERNEL) > 0  # (H, W) the ink found, and what touches it
     area_beyond_ink = np.bincount(labels[~near_ink], minlength=len(stats))[1:]  # (faint pieces,)
-    # Apart from the ink (all of the piece beyond it), or reaching as far beyond it as a faint digit would.
-    new_ink = (area_beyond_ink == areas) | (area_beyond_ink >= least_area)  # (faint pieces,) bool
+    # Apart from the ink (all of the piece beyond it), or adding a stroke or more to it.
+    new_ink = (area_beyond_ink == areas) | (area_beyond_ink >= FAINT_STROKE_SHARE * ink_area)  # (faint pieces,) bool
     # Faint at the picture's border is the page's edge, a binder or a shadow, not a digit cut off there.
     away_from_border = ~_at_border(_corners(stats[1:, :4]), mask.shape)
     added = np.concatenate([[False], digit_like & new_ink & away_from_border])  # (faint pieces + 1,) by label

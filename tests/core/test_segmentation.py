@@ -315,6 +315,51 @@ def test_a_stroke_written_fainter_than_the_rest_of_its_digit_is_kept() -> None:
     assert four.left < 155 and four.right > 225 and four.bottom >= 170
 
 
+def test_a_digit_whose_only_bold_stroke_is_its_bar_is_found_whole() -> None:
+    # A lone 5 whose bar is bold and whose body is light: the faint piece is taller than the only ink
+    # found, the bar, and must not be taken for a light area on that account.
+    page = np.full((200, 200), 225, np.uint8)
+    cv2.putText(page, "5", (60, 150), cv2.FONT_HERSHEY_SIMPLEX, 4.0, 175, 8, cv2.LINE_AA)  # faint
+    cv2.line(page, (70, 73), (130, 73), 30, 9, cv2.LINE_AA)  # the bar, bold, over the 5's own
+
+    digits = segment_digits(page)
+
+    assert len(digits) == 1
+    assert digits[0].box.height > 80  # the whole 5, not the bar alone
+
+
+def test_a_short_faint_stroke_touching_bold_ones_is_kept() -> None:
+    # "174": the 4's arm, bar and upper stem bold, its stem below the bar light. That stem adds less
+    # beyond the ink than a faint digit would cover by itself, but a stroke's worth.
+    page = np.full((200, 360), 225, np.uint8)
+    cv2.line(page, (40, 45), (40, 160), 30, 8, cv2.LINE_AA)  # 1
+    cv2.line(page, (80, 45), (140, 45), 30, 8, cv2.LINE_AA)  # 7
+    cv2.line(page, (140, 45), (105, 160), 30, 8, cv2.LINE_AA)
+    cv2.line(page, (250, 40), (210, 120), 30, 8, cv2.LINE_AA)  # 4
+    cv2.line(page, (210, 120), (280, 120), 30, 8, cv2.LINE_AA)
+    cv2.line(page, (265, 50), (265, 120), 30, 8, cv2.LINE_AA)
+    cv2.line(page, (265, 120), (265, 165), 175, 8, cv2.LINE_AA)  # the 4's stem below its bar, faint
+
+    digits = segment_digits(page)
+
+    assert len(digits) == 3
+    assert digits[2].box.bottom >= 165
+
+
+def test_faint_digits_written_touching_beside_bold_ones_are_found() -> None:
+    # "7 23 5" with "23" in light ink, its digits joined: one faint piece wider than any digit found.
+    page = np.full((160, 520), 225, np.uint8)
+    cv2.putText(page, "7", (20, 120), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 30, 7, cv2.LINE_AA)
+    cv2.putText(page, "23", (130, 120), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 175, 7, cv2.LINE_AA)
+    cv2.line(page, (176, 118), (196, 108), 175, 7)  # the 2's base running into the 3
+    cv2.putText(page, "5", (400, 120), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 30, 7, cv2.LINE_AA)
+
+    boxes = [digit.box for digit in segment_digits(page)]
+
+    assert len(boxes) == 3
+    assert boxes[1].left < 140 and boxes[1].right > 230  # "23" in one box: cutting it is the reader's call
+
+
 def test_a_one_written_thinner_than_the_other_digits_is_a_digit() -> None:
     # "2 3 4" drawn with a 5 px pen, a 1 between them with a 2 px one: narrower than the strokes, as
     # a hairline is, but as tall as a digit.
