@@ -6,12 +6,15 @@ Follows the recipe MNIST was made with: ink bright on black, cropped, scaled so 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from core.mnist_format import IMAGE_SIDE
+
+logger = logging.getLogger(__name__)
 
 BOX_SIZE = 20
 CENTRE = 14.0
@@ -38,6 +41,12 @@ DOT_SPAN = 1.5
 MAX_WORKING_SIDE = 1024
 """Larger images are shrunk to this before thresholding: the result is 20 px tall, and a 12 MP photo
 would otherwise cost ~100 ms and make every step image heavy to display."""
+
+LATTICE_SPAN = 0.9
+"""A blob spanning this share of the picture's width and height, with `LATTICE_CELLS` holes, is a grid."""
+
+LATTICE_CELLS = 6
+"""Holes a blob must enclose to be a grid: a digit has at most two, an 8's."""
 
 STROKE_TARGET = 0.12
 """Stroke width as a share of the digit's longest side: MNIST's median (p10 0.084, p90 0.164)."""
@@ -258,7 +267,9 @@ def ink_mask(bright: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray
     """Finds the digit's ink in a bright-ink image: blur, threshold, drop specks.
 
     The threshold is Otsu's, but never below a quarter of the way from background to the brightest ink:
-    when the image is almost all background, Otsu alone splits the background's noise in two.
+    when the image is almost all background, Otsu alone splits the background's noise in two. When what
+    it keeps is a lattice (a single digit on squared paper, whose grid outweighs the ink), the ink is
+    taken above a second Otsu threshold among the pixels kept, if that leaves no lattice.
 
     Args:
         bright: `(H, W)` uint8, ink bright on dark (see `normalise_polarity`).
@@ -277,8 +288,31 @@ def ink_mask(bright: np.ndarray, max_pieces: int = MAX_INK_PIECES) -> np.ndarray
         raise NoInkError(
             "No digit found: the image is blank or too faint. Draw a digit, or upload a picture with clear ink."
         )
-    _, mask = cv2.threshold(blurred, ink_threshold(blurred), 255, cv2.THRESH_BINARY)
+    threshold = ink_threshold(blurred)
+    _, mask = cv2.threshold(blurred, threshold, 255, cv2.THRESH_BINARY)
+    if _holds_a_lattice(mask):
+        # Grid paper under a digit or two: Otsu split the paper from its grid, not the grid from the ink.
+        above, _ = cv2.threshold(blurred[blurred > threshold], 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        _, above_grid = cv2.threshold(blurred, above, 255, cv2.THRESH_BINARY)
+        if above_grid.any() and not _holds_a_lattice(above_grid):
+            logger.debug("a lattice (grid paper) at threshold %.0f: the ink taken above it, at %.0f", threshold, above)
+            mask = above_grid
     return remove_specks(mask, max_pieces)
+
+
+def _holds_a_lattice(mask: np.ndarray) -> bool:
+    """Whether one blob of the mask spans the picture both ways and encloses `LATTICE_CELLS` holes or more:
+    a grid's lines, which no digit (two holes at most) or page edge (none) makes."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    height, width = mask.shape
+    wide = stats[1:, cv2.CC_STAT_WIDTH] >= LATTICE_SPAN * width
+    tall = stats[1:, cv2.CC_STAT_HEIGHT] >= LATTICE_SPAN * height
+    for label in np.flatnonzero(wide & tall) + 1:
+        _, hierarchy = cv2.findContours((labels == label).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        holes = int(np.count_nonzero(hierarchy[0][:, 3] >= 0))  # contours with a parent: the blob's holes
+        if holes >= LATTICE_CELLS:
+            return True
+    return False
 
 
 def ink_threshold(blurred: np.ndarray) -> float:

@@ -352,6 +352,21 @@ def test_ink_mask_finds_a_small_digit_on_a_large_noisy_page() -> None:
     assert (ys.min(), ys.max(), xs.min(), xs.max()) == pytest.approx((300, 317, 280, 283), abs=1)
 
 
+def test_ink_mask_leaves_out_the_grid_under_a_single_digit_on_grid_paper() -> None:
+    # Squared paper, its lines grey, one thin 4: Otsu splits the paper from its grid, and the mask was
+    # one lattice round the digit (read as an 8).
+    page = np.full((240, 260), 22, np.uint8)
+    for offset in (10, 11):  # lines 2 px wide every 24 px
+        page[offset::24, :] = 90
+        page[:, offset::24] = 90
+    cv2.putText(page, "4", (105, 150), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 220, 4, cv2.LINE_AA)
+
+    mask = ink_mask(page)
+
+    ys, xs = np.nonzero(mask)
+    assert xs.min() > 95 and xs.max() < 170 and ys.min() > 95 and ys.max() < 160  # the 4 alone
+
+
 def test_remove_specks_keeps_only_big_blobs() -> None:
     mask = np.zeros((60, 60), np.uint8)
     mask[10:40, 10:20] = 255  # the digit: 300 px
