@@ -109,8 +109,7 @@ def paper_region(small: np.ndarray) -> np.ndarray | None:
     `MIN_OUTSIDE_SHARE` outside, and is `MIN_STEP` grey levels brighter than that outside, which holds
     no strokes: a shadow over part of a page is darker than the rest, but it has writing on it.
     """
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (INK_CLOSING, INK_CLOSING))
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    closed = _ink_closed(small, INK_CLOSING)
     level, bright = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
     if count < 2:
@@ -133,21 +132,29 @@ def paper_region(small: np.ndarray) -> np.ndarray | None:
     # Dark strokes on the dark region: that is no table but paper in shadow, with writing on it. A pen
     # wider than the closing leaves only its stroke's rims, so a wider closing looks again.
     for closing_side in (INK_CLOSING, WIDE_INK_CLOSING):
-        strokes_outside = _strokes_in_dark_region(small, paper, outside, closing_side)
+        closed_at_side = closed if closing_side == INK_CLOSING else _ink_closed(small, closing_side)
+        strokes_outside = _strokes_in_dark_region(small, closed_at_side, paper, outside, closing_side)
         if strokes_outside > MIN_STROKE_PIXELS:
             logger.debug("a dark region holds %d pixels of strokes: paper in shadow, kept", strokes_outside)
             return None
     return paper > 0
 
 
-def _strokes_in_dark_region(small: np.ndarray, paper: np.ndarray, outside: np.ndarray, closing_side: int) -> int:
-    """Pixels of writing-sized strokes in the region round the sheet, found by a closing `closing_side` wide.
+def _ink_closed(small: np.ndarray, side: int) -> np.ndarray:
+    """The small picture with dark ink narrower than `side` closed over by the paper round it."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    return cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
+def _strokes_in_dark_region(
+    small: np.ndarray, closed: np.ndarray, paper: np.ndarray, outside: np.ndarray, closing_side: int
+) -> int:
+    """Pixels of writing-sized strokes in the region round the sheet, found in `closed`, `small` closed by
+    `_ink_closed` at `closing_side`.
 
     Only strokes half a closing away from the sheet's edge and the picture's count: there the closing is
     not exact (a sliver of table between a turned page and the picture's edge).
     """
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (closing_side, closing_side))
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     level, _ = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     margin = np.ones((closing_side, closing_side), np.uint8)
     away = cv2.erode(outside.astype(np.uint8), margin, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
