@@ -94,7 +94,11 @@ def estimate_background(bright: np.ndarray) -> np.ndarray:
     widest = min(widest, MAX_WINDOW_SHARE * min(small.shape))
     side = max(3, round(widest) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    # Padded first, not left to `morphologyEx`'s border: it replicates the eroded picture's edge for the
+    # dilation, so a shadow whose edge meets the picture's border at a slant lost a wedge there, and the
+    # wedge came out as ink (a cast shadow's single digit read as two lines, `9|1`).
+    padded = cv2.copyMakeBorder(small, side, side, side, side, cv2.BORDER_REPLICATE)
+    opened = cv2.morphologyEx(padded, cv2.MORPH_OPEN, kernel)[side:-side, side:-side]
     # Grown by one shrunk pixel, so that scaling back up cannot leave the dark side of a sharp edge (the
     # table beside the page, a shadow's rim) a little brighter than its background: a line of false ink.
     grown = cv2.dilate(opened, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)

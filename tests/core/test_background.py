@@ -116,3 +116,24 @@ def test_one_bold_mark_alone_still_sets_the_stroke_width():
     mask[20:80, 35:65] = 255  # arms 30 px wide, 60 long
     mask[35:65, 20:80] = 255
     assert typical_stroke(mask) > 20
+
+
+def _slanted_shadow(shape: tuple[int, int]) -> np.ndarray:
+    """A cast shadow at 40% of the light right of a line that leans over the page and meets its top and
+    bottom borders at a slant, as a hand's or a phone's shadow falls."""
+    rows, columns = np.mgrid[: shape[0], : shape[1]]
+    light = np.where(columns > shape[1] * 0.4 + 0.4 * rows, 0.4, 1.0).astype(np.float32)
+    return cv2.GaussianBlur(light, (0, 0), 3)
+
+
+def test_a_shadow_meeting_the_border_at_a_slant_leaves_no_ink_where_it_meets_it() -> None:
+    ink = np.zeros((272, 316), np.uint8)
+    cv2.putText(ink, "5", (90, 190), cv2.FONT_HERSHEY_SIMPLEX, 4.0, 255, 14, cv2.LINE_AA)  # a bold digit
+    photo = _photo(ink, _slanted_shadow(ink.shape))
+
+    flat = flatten_background(normalise_polarity(photo))
+
+    paper = cv2.dilate(ink, np.ones((9, 9), np.uint8)) == 0
+    assert np.percentile(flat[ink > 200], 50) > 100  # the digit is ink
+    assert flat[paper].max() < 50  # and nothing else is: not the shadow's corners at the borders
+    assert len(segment_digits(photo)) == 1
