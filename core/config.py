@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from core.cpu_features import compute_dtype_here
 from core.recipes import DEFAULT_ARCHITECTURE, UJI_SHARE, get_recipe
 
 OPTIMIZERS = ("adam", "adadelta", "sgd", "rmsprop")
@@ -61,7 +62,8 @@ class TrainingConfig:
 
     @classmethod
     def for_architecture(cls, name: str, **overrides: Any) -> TrainingConfig:
-        """The recipe an architecture was designed for, with any field overridden.
+        """The recipe an architecture was designed for, with any field overridden. A recipe's bfloat16 arithmetic
+        becomes float32 on a CPU without bfloat16 instructions (see `core.cpu_features`), unless overridden.
 
         Raises:
             ValueError: unknown architecture or an invalid override.
@@ -75,7 +77,7 @@ class TrainingConfig:
             learning_rate=recipe.learning_rate,
             schedule=recipe.schedule,
             label_smoothing=recipe.label_smoothing,
-            compute_dtype=recipe.compute_dtype,
+            compute_dtype=compute_dtype_here(recipe.compute_dtype),
             augment=recipe.augment,
             template_digits=recipe.template_digits,
             uji_digits=recipe.uji_digits,

@@ -196,3 +196,15 @@ def test_page_runs_do_not_reset_keras_under_a_training_thread(app_env):
     # Streamlit's own clean-up after a run calls keras.backend.clear_session(), which restarts the
     # numbering (and clears TensorFlow's kernel cache under a running job).
     assert keras.layers.Dense(1).name != "dense"
+
+
+def test_bfloat16_on_a_cpu_without_it_is_warned_about(app_env, monkeypatch):
+    from ui.widgets import training_form
+
+    monkeypatch.setattr(training_form, "cpu_has_bfloat16", lambda: False)
+    app = open_page("pages/Train.py")
+    assert not any("bfloat16" in warning.value for warning in app.warning)
+
+    app.selectbox(key="train_compute_dtype").set_value("bfloat16").run()
+
+    assert any("no bfloat16 instructions" in warning.value for warning in app.warning)
