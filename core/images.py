@@ -1,6 +1,7 @@
 """Turn uploaded bytes into plain uint8 pixel arrays, refusing anything too big, broken or not an image.
 
-Pillow does the decoding; every failure it can raise comes out as one `ImageDecodeError` with a message
+Pillow does the decoding, with `pi-heif` for the HEIC photos iPhones take (decoding only, so no encoder's
+licence comes with it); every failure either can raise comes out as one `ImageDecodeError` with a message
 that can be shown to the user as it is.
 """
 
@@ -11,6 +12,7 @@ import logging
 import math
 
 import numpy as np
+import pi_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -22,8 +24,9 @@ Larger images are refused from their header, before any pixel is decoded, so a s
 to be enormous (a decompression bomb) cannot exhaust memory. Pillow's own, higher limit still applies.
 """
 
-SUPPORTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "DIB", "WEBP", "TIFF", "PPM")
-"""Pillow plugins allowed to open uploads ("JPEG" also opens phone photos that Pillow reports as MPO).
+SUPPORTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "DIB", "WEBP", "TIFF", "PPM", "HEIF", "AVIF")
+"""Pillow plugins allowed to open uploads ("JPEG" also opens phone photos that Pillow reports as MPO;
+"HEIF" is `pi-heif`'s, registered below).
 
 Formats without a reliable signature (TGA, for one) are left out: they would happily "decode" random bytes.
 """
@@ -38,7 +41,15 @@ _FORMAT_SIGNATURES = (
     (b"MM\x00*", "TIFF"),
 )
 
-_SUPPORTED_NAMES = "PNG, JPEG, GIF, BMP, WebP or TIFF"
+UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "webp", "gif", "tif", "tiff", "heic", "heif", "avif")
+"""The file endings the upload widgets accept: the formats above, as people's files are named."""
+
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+"""The brands after `ftyp` that mark a HEIC or AVIF file; MP4 and QuickTime videos share the box."""
+
+_SUPPORTED_NAMES = "PNG, JPEG, HEIC, GIF, BMP, WebP, AVIF or TIFF"
+
+pi_heif.register_heif_opener()
 
 
 class ImageDecodeError(ValueError):
@@ -151,8 +162,10 @@ def _describe_unreadable(data: bytes, name: str) -> str:
         return f"{name} is a PDF document, not an image. Export the page as PNG or JPEG first."
     if b"<svg" in head.lower():
         return f"{name} is an SVG drawing, which is not supported. Export it as PNG first."
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
-        return f"{name} is a HEIC/AVIF photo, which is not supported. Save it as JPEG or PNG first."
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return f"{name} looks like a HEIC or AVIF photo but its header is damaged or truncated."
+    if head[4:8] == b"ftyp" and len(head) >= 12:
+        return f"{name} is a video, not an image. Take a still picture of the digits instead."
     for signature, format_name in _FORMAT_SIGNATURES:
         if data.startswith(signature):
             return f"{name} looks like a {format_name} file but its header is damaged or truncated."

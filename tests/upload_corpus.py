@@ -9,12 +9,16 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from core.data import load_sample
+
+
+HEIC_PHOTO = Path(__file__).parent / "fixtures" / "photo_of_a_7.heic"  # an iPhone-style photo of a 7
 
 
 @dataclass(frozen=True)
@@ -108,4 +112,7 @@ def build_corpus() -> list[Upload]:
         Upload("blank-page.jpg", encode(Image.fromarray(_shaded_paper(rng)), "JPEG", quality=80), error_words="No digit"),
         Upload("digit.webp", encode(Image.fromarray(paper_digit(5)), "WEBP", lossless=True), digit=5),
         Upload("digit.bmp", encode(Image.fromarray(paper_digit(6)), "BMP"), digit=6),
+        Upload("digit.avif", encode(Image.fromarray(paper_digit(8)).convert("RGB"), "AVIF", quality=90), digit=8),
+        Upload("IMG_0001.HEIC", HEIC_PHOTO.read_bytes(), digit=7),
+        Upload("clip.jpg", b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + rng.bytes(256), error_words="video"),
     ]

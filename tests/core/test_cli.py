@@ -16,6 +16,7 @@ from core.config import TrainingConfig
 from core.default_model import DefaultRequest
 from core.job_files import JobState, list_jobs, read_job
 from core.runs import MODEL_FILE, RUNS_ENV_VAR, SHIPPED_RUN_ID, RunStore
+from tests.upload_corpus import HEIC_PHOTO
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -279,6 +280,13 @@ def test_predict_prints_each_text_line_apart(tmp_path):
 
     assert completed.returncode == EXIT_OK, completed.stderr
     assert completed.stdout.split("\t")[:2] == [str(two_lines), "11|1"]
+
+
+def test_predict_reads_an_iphone_heic_photo(tmp_path):
+    completed = run_cli("predict", HEIC_PHOTO, runs_dir=tmp_path / "runs")  # a 7 on unevenly lit paper
+
+    assert completed.returncode == EXIT_OK, completed.stderr
+    assert completed.stdout.split("\t")[:2] == [str(HEIC_PHOTO), "7"]
 
 
 def test_predict_prints_a_dash_for_each_mark_that_is_not_a_digit(images, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from core.images import MAX_IMAGE_PIXELS, ImageDecodeError, decode_image
-from tests.upload_corpus import encode, png_header_only
+from tests.upload_corpus import HEIC_PHOTO, encode, png_header_only
 
 
 def _pattern_rgb(height: int = 24, width: int = 32) -> np.ndarray:
@@ -32,6 +32,7 @@ def _pattern_rgb(height: int = 24, width: int = 32) -> np.ndarray:
         ("WEBP", {"lossless": True}, 0),
         ("GIF", {}, 0),  # four colours fit the palette exactly
         ("JPEG", {"quality": 95}, 12),
+        ("AVIF", {"quality": 95}, 12),
     ],
 )
 def test_decodes_common_formats_to_rgb(image_format: str, options: dict, tolerance: int) -> None:
@@ -188,8 +189,9 @@ def test_error_is_a_value_error_that_names_the_file() -> None:
         (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>', "SVG"),
         (b'<svg viewBox="0 0 10 10"><path d="M0 0L10 10"/></svg>', "SVG"),
         (np.random.default_rng(7).bytes(4096), "not an image"),
+        (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(64), "video"),
     ],
-    ids=["ascii-text", "utf8-text", "pdf", "svg-with-xml-prolog", "bare-svg", "random-bytes"],
+    ids=["ascii-text", "utf8-text", "pdf", "svg-with-xml-prolog", "bare-svg", "random-bytes", "mp4-video"],
 )
 def test_non_images_get_a_specific_message(data: bytes, expected_words: str) -> None:
     with pytest.raises(ImageDecodeError, match=expected_words):
@@ -260,3 +262,18 @@ def test_a_big_jpeg_is_decoded_at_the_smallest_scale_keeping_the_working_side():
     assert decode_image(jpeg, working_side=600).shape == (800, 1000)  # half size: a quarter would be under 600
     assert decode_image(jpeg, working_side=3000).shape == (1600, 2000)
     assert decode_image(png, working_side=600).shape == (1600, 2000)  # only JPEG scales while decoding
+
+
+def test_an_iphone_heic_photo_decodes_upright() -> None:
+    decoded = decode_image(HEIC_PHOTO.read_bytes())  # stored sideways, with the turn in its metadata
+
+    assert decoded.shape == (200, 160, 3)  # portrait, as taken
+    assert decoded[48:53, 50:110].mean() < 80  # the 7's bar is dark, across the top
+    assert decoded[100:110, 20:30].mean() > 200  # paper to the left of its stem
+
+
+@pytest.mark.parametrize("kept_share", [0.01, 0.05, 0.5, 0.99])
+def test_a_cut_heic_photo_is_reported_as_damaged(kept_share: float) -> None:
+    data = HEIC_PHOTO.read_bytes()
+    with pytest.raises(ImageDecodeError, match="HEIC or AVIF photo but its header is damaged|truncated or corrupt"):
+        decode_image(data[: max(12, int(len(data) * kept_share))])

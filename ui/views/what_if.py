@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import streamlit as st
 
-from core.images import ImageDecodeError, decode_image
+from core.images import UPLOAD_EXTENSIONS, ImageDecodeError, decode_image
 from core.perturbations import Perturbation, perturb
 from core.preprocessing import NoInkError, preprocess_digit
 from core.robustness import occlusion_map
@@ -74,7 +74,7 @@ def choose_digit() -> tuple[np.ndarray, str] | None:
         if drawing is None:
             st.info("Draw or upload a digit on the Predict page first; it will appear here.")
         return (drawing, "last input on Predict") if drawing is not None else None
-    upload = st.file_uploader("A photo or scan of one digit", type=["png", "jpg", "jpeg", "bmp", "webp", "gif"], key="whatif_upload")
+    upload = st.file_uploader("A photo or scan of one digit", type=list(UPLOAD_EXTENSIONS), key="whatif_upload")
     if upload is None:
         return None
     try:
