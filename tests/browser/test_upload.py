@@ -14,6 +14,7 @@ from playwright.sync_api import FilePayload, expect
 from bench.stress_photos import photograph_writing
 from tests.browser.pendigits import read_pendigits
 from tests.browser.streamlit_ui import AppTab
+from tests.upload_corpus import HEIC_PHOTO
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAPER = 255  # white paper
@@ -46,6 +47,7 @@ def test_uploaded_images_are_predicted_and_a_bad_file_is_reported(tab: AppTab, s
         {"name": "seven.png", "mimeType": "image/png", "buffer": encoded(seven(), ".png")},
         {"name": "zero.jpg", "mimeType": "image/jpeg", "buffer": encoded(zero(), ".jpg")},
         {"name": "notes.png", "mimeType": "image/png", "buffer": b"Shopping list\nmilk\neggs\n"},
+        {"name": "IMG_0001.HEIC", "mimeType": "image/heic", "buffer": HEIC_PHOTO.read_bytes()},  # an iPhone's photo
     ]
     tab.open("/Predict")
     tab.main.get_by_role("tab", name="Upload images").click()
@@ -53,12 +55,12 @@ def test_uploaded_images_are_predicted_and_a_bad_file_is_reported(tab: AppTab, s
     with tab.finished_run():
         panel.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
 
-    expect(tab.metric_value("Prediction", scope=panel)).to_have_text(["7", "0"])
+    expect(tab.metric_value("Prediction", scope=panel)).to_have_text(["7", "0", "7"])
     error = panel.get_by_test_id("stAlertContentError")
     expect(error).to_have_count(1)
     expect(error).to_contain_text("notes.png")
     expect(error).to_contain_text("not an image")
-    for name in ("seven.png", "zero.jpg", "notes.png"):
+    for name in ("seven.png", "zero.jpg", "notes.png", "IMG_0001.HEIC"):
         expect(panel.get_by_test_id("stMarkdownContainer").get_by_text(name, exact=True)).to_be_visible()
     expect(tab.page.get_by_test_id("stException")).to_have_count(0)
 
