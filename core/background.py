@@ -66,10 +66,13 @@ def flatten_background(bright: np.ndarray) -> np.ndarray:
         `(H, W)` uint8: `bright` less its background, divided by the paper's level; or `bright` itself
         when the light is even.
     """
-    background = estimate_background(bright)  # (H, W) uint8
-    low, high = np.percentile(background, (2, 98))
+    # Whether the light is even is judged without padding (see `estimate_background`): carried into the
+    # padding, a stroke running along the picture's edge (a canvas 0 touching its sides) becomes a wide
+    # bright band that the opening keeps, and a canvas would look unevenly lit.
+    low, high = np.percentile(estimate_background(bright, padded=False), (2, 98))
     if high - low < EVEN_SPREAD:
         return bright
+    background = estimate_background(bright)  # (H, W) uint8
     logger.debug("uneven light (background %d..%d): divided out", low, high)
     # Light multiplies: in a shadow the ink's contrast with the paper shrinks with the paper's brightness.
     # Dividing by the paper's own level (255 - background, in this ink-bright picture) restores it.
@@ -78,10 +81,15 @@ def flatten_background(bright: np.ndarray) -> np.ndarray:
     return np.clip(contrast * (255.0 / paper), 0, 255).astype(np.uint8)
 
 
-def estimate_background(bright: np.ndarray) -> np.ndarray:
+def estimate_background(bright: np.ndarray, padded: bool = True) -> np.ndarray:
     """The picture without its ink: a grey-level opening (darkest level, then brightest) over a window
     `WINDOW_SHARE` of the longer side or `STROKE_WINDOW` strokes, whichever is wider, but no wider than
     `MAX_WINDOW_SHARE` of the shorter side, computed on a shrunk copy and scaled back to full size.
+
+    `padded`: the picture is first carried one window beyond its border. Left to `morphologyEx`'s own
+    border, the opening replicates the eroded picture's edge for the dilation, so a shadow whose edge meets
+    the border at a slant lost a wedge there, and the wedge came out as ink (a cast shadow's single digit
+    read as two lines, `9|1`).
 
     Returns:
         `(H, W)` uint8.
@@ -94,11 +102,11 @@ def estimate_background(bright: np.ndarray) -> np.ndarray:
     widest = min(widest, MAX_WINDOW_SHARE * min(small.shape))
     side = max(3, round(widest) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    # Padded first, not left to `morphologyEx`'s border: it replicates the eroded picture's edge for the
-    # dilation, so a shadow whose edge meets the picture's border at a slant lost a wedge there, and the
-    # wedge came out as ink (a cast shadow's single digit read as two lines, `9|1`).
-    padded = cv2.copyMakeBorder(small, side, side, side, side, cv2.BORDER_REPLICATE)
-    opened = cv2.morphologyEx(padded, cv2.MORPH_OPEN, kernel)[side:-side, side:-side]
+    if padded:
+        carried = cv2.copyMakeBorder(small, side, side, side, side, cv2.BORDER_REPLICATE)
+        opened = cv2.morphologyEx(carried, cv2.MORPH_OPEN, kernel)[side:-side, side:-side]
+    else:
+        opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
     # Grown by one shrunk pixel, so that scaling back up cannot leave the dark side of a sharp edge (the
     # table beside the page, a shadow's rim) a little brighter than its background: a line of false ink.
     grown = cv2.dilate(opened, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)

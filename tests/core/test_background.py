@@ -88,6 +88,9 @@ def test_an_evenly_lit_picture_is_left_untouched() -> None:
     bold = np.zeros((304, 304), np.uint8)  # one big marker digit, strokes ~30 px wide
     cv2.putText(bold, "8", (50, 270), cv2.FONT_HERSHEY_SIMPLEX, 9.0, 255, 30, cv2.LINE_AA)
     assert flatten_background(bold) is bold
+    touching = np.zeros((280, 280), np.uint8)  # a canvas 0 whose strokes run along all four sides
+    cv2.ellipse(touching, (140, 138), (138, 138), 0, 0, 360, 255, 18)
+    assert flatten_background(touching) is touching
 
 
 def test_the_pages_edge_is_not_a_digit() -> None:
