@@ -66,25 +66,37 @@ def flatten_background(bright: np.ndarray) -> np.ndarray:
         `(H, W)` uint8: `bright` less its background, divided by the paper's level; or `bright` itself
         when the light is even.
     """
-    # Whether the light is even is judged without padding (see `estimate_background`): carried into the
+    small, side = _shrunk_with_window(bright)
+    # Whether the light is even is judged without padding (see `_opened_background`): carried into the
     # padding, a stroke running along the picture's edge (a canvas 0 touching its sides) becomes a wide
     # bright band that the opening keeps, and a canvas would look unevenly lit.
-    low, high = np.percentile(estimate_background(bright, padded=False), (2, 98))
+    low, high = np.percentile(_opened_background(small, side, bright.shape, padded=False), (2, 98))
     if high - low < EVEN_SPREAD:
         return bright
-    background = estimate_background(bright)  # (H, W) uint8
+    paper_light = _opened_background(small, side, bright.shape, padded=True)  # (H, W) uint8
     logger.debug("uneven light (background %d..%d): divided out", low, high)
     # Light multiplies: in a shadow the ink's contrast with the paper shrinks with the paper's brightness.
     # Dividing by the paper's own level (255 - background, in this ink-bright picture) restores it.
-    contrast = cv2.subtract(bright, background).astype(np.float32)
-    paper = np.maximum(255.0 - background.astype(np.float32), MIN_PAPER_LEVEL)
+    contrast = cv2.subtract(bright, paper_light).astype(np.float32)
+    paper = np.maximum(255.0 - paper_light.astype(np.float32), MIN_PAPER_LEVEL)
     return np.clip(contrast * (255.0 / paper), 0, 255).astype(np.uint8)
 
 
-def estimate_background(bright: np.ndarray, padded: bool = True) -> np.ndarray:
-    """The picture without its ink: a grey-level opening (darkest level, then brightest) over a window
+def _shrunk_with_window(bright: np.ndarray) -> tuple[np.ndarray, int]:
+    """The picture shrunk `_SHRINK` times, and the side in shrunk pixels of the window that loses its ink:
     `WINDOW_SHARE` of the longer side or `STROKE_WINDOW` strokes, whichever is wider, but no wider than
-    `MAX_WINDOW_SHARE` of the shorter side, computed on a shrunk copy and scaled back to full size.
+    `MAX_WINDOW_SHARE` of the shorter side; odd."""
+    height, width = bright.shape
+    small = cv2.resize(bright, (max(1, width // _SHRINK), max(1, height // _SHRINK)), interpolation=cv2.INTER_AREA)
+    _, rough_ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)  # (h, w) uint8 0/1
+    widest = max(WINDOW_SHARE * max(small.shape), STROKE_WINDOW * typical_stroke(rough_ink))
+    widest = min(widest, MAX_WINDOW_SHARE * min(small.shape))
+    return small, max(3, round(widest) | 1)
+
+
+def _opened_background(small: np.ndarray, side: int, shape: tuple[int, int], padded: bool) -> np.ndarray:
+    """The picture without its ink: a grey-level opening (darkest level, then brightest) of the shrunk
+    picture over a `side` window, scaled back to the full `shape`.
 
     `padded`: the picture is first carried one window beyond its border. Left to `morphologyEx`'s own
     border, the opening replicates the eroded picture's edge for the dilation, so a shadow whose edge meets
@@ -92,15 +104,8 @@ def estimate_background(bright: np.ndarray, padded: bool = True) -> np.ndarray:
     read as two lines, `9|1`).
 
     Returns:
-        `(H, W)` uint8.
+        `shape` uint8.
     """
-    height, width = bright.shape
-    small_size = (max(1, width // _SHRINK), max(1, height // _SHRINK))
-    small = cv2.resize(bright, small_size, interpolation=cv2.INTER_AREA)
-    _, rough_ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)  # (h, w) uint8 0/1
-    widest = max(WINDOW_SHARE * max(small.shape), STROKE_WINDOW * typical_stroke(rough_ink))
-    widest = min(widest, MAX_WINDOW_SHARE * min(small.shape))
-    side = max(3, round(widest) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     if padded:
         carried = cv2.copyMakeBorder(small, side, side, side, side, cv2.BORDER_REPLICATE)
@@ -110,6 +115,7 @@ def estimate_background(bright: np.ndarray, padded: bool = True) -> np.ndarray:
     # Grown by one shrunk pixel, so that scaling back up cannot leave the dark side of a sharp edge (the
     # table beside the page, a shadow's rim) a little brighter than its background: a line of false ink.
     grown = cv2.dilate(opened, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    height, width = shape
     return cv2.resize(grown, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
