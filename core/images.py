@@ -47,7 +47,8 @@ UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "webp", "gif", "tif", "tiff", 
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 """The brands after `ftyp` that mark a HEIC or AVIF file; MP4 and QuickTime videos share the box."""
 
-_SUPPORTED_NAMES = "PNG, JPEG, HEIC, GIF, BMP, WebP, AVIF or TIFF"
+SUPPORTED_FORMATS_TEXT = "PNG, JPEG, HEIC, GIF, BMP, WebP, AVIF or TIFF"
+"""The formats above as people name them, for upload labels and messages."""
 
 pi_heif.register_heif_opener()
 
@@ -162,9 +163,9 @@ def _describe_unreadable(data: bytes, name: str) -> str:
         return f"{name} is a PDF document, not an image. Export the page as PNG or JPEG first."
     if b"<svg" in head.lower():
         return f"{name} is an SVG drawing, which is not supported. Export it as PNG first."
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return f"{name} looks like a HEIC or AVIF photo but its header is damaged or truncated."
     if head[4:8] == b"ftyp" and len(head) >= 12:
+        if head[8:12] in _HEIF_BRANDS:
+            return f"{name} looks like a HEIC or AVIF photo but its header is damaged or truncated."
         return f"{name} is a video, not an image. Take a still picture of the digits instead."
     for signature, format_name in _FORMAT_SIGNATURES:
         if data.startswith(signature):
@@ -172,8 +173,8 @@ def _describe_unreadable(data: bytes, name: str) -> str:
     if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
         return f"{name} looks like a WebP file but its header is damaged or truncated."
     if _looks_like_text(data[:2048]):
-        return f"{name} is a text file, not an image. Please upload a {_SUPPORTED_NAMES} picture."
-    return f"{name} is not an image Digit Lab can read. Please upload a {_SUPPORTED_NAMES} picture."
+        return f"{name} is a text file, not an image. Please upload a {SUPPORTED_FORMATS_TEXT} picture."
+    return f"{name} is not an image Digit Lab can read. Please upload a {SUPPORTED_FORMATS_TEXT} picture."
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core.images import UPLOAD_EXTENSIONS, ImageDecodeError, decode_image
+from core.images import SUPPORTED_FORMATS_TEXT, UPLOAD_EXTENSIONS, ImageDecodeError, decode_image
 from core.preprocessing import MAX_WORKING_SIDE, NoInkError, reject_lone_dot
 from core.runs import RunRecord
 from ui.entrypoint import require_entrypoint
@@ -69,7 +69,7 @@ with draw_tab:
 
 with upload_tab:
     uploads = st.file_uploader(
-        "Photos or scans of digits (PNG, JPEG, HEIC, BMP, WebP, GIF, AVIF, TIFF)",
+        f"Photos or scans of digits ({SUPPORTED_FORMATS_TEXT})",
         type=list(UPLOAD_EXTENSIONS),
         accept_multiple_files=True,
         key="predict_uploads",
