@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from core.background import flatten_background
+from core.full_resolution import cut_at_full_resolution
 from core.paper import keep_paper
 from core.preprocessing import (
     MAX_INK_PIECES,
@@ -26,6 +27,7 @@ from core.preprocessing import (
     normalise_polarity,
     stroke_width,
     suppress_background,
+    to_grayscale,
     working_grayscale,
 )
 
@@ -288,6 +290,8 @@ class _DigitCutter:
         self.labels, self.group_of_label = labels, group_of_label  # (h, w) piece labels; group of each label
         self.original = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
         self.scale_x, self.scale_y = image.shape[1] / gray.shape[1], image.shape[0] / gray.shape[0]
+        # A picture shrunk to working size gives its digits' pixels at full size (see `core.full_resolution`).
+        self.full_gray = to_grayscale(image) if image.shape[:2] != gray.shape else None
 
     def own(self, group: int, box: tuple[int, int, int, int]) -> np.ndarray:
         """`(bottom - top, right - left)` uint8, 1 on the group's ink inside `box` (left, top, right, bottom)."""
@@ -318,7 +322,10 @@ class _DigitCutter:
         if cut_right:
             rim[:, margin_left + right - left :] = 0
         # Masking to this digit's own blobs keeps a neighbour's stroke out of its cut-out.
-        cut = cv2.bitwise_and(self.thresholded[window], self.thresholded[window], mask=rim)  # (wh, ww) uint8
+        if self.full_gray is None:
+            cut = cv2.bitwise_and(self.thresholded[window], self.thresholded[window], mask=rim)  # (wh, ww) uint8
+        else:
+            cut = cut_at_full_resolution(self.full_gray, window, (self.scale_x, self.scale_y), own, rim)
         cropped = crop_to_ink(cut)  # (ink height, ink width) uint8
         finishing_steps, model_input = finish_digit(cropped)
         found = _original_box(left, top, right, bottom, self.scale_x, self.scale_y, self.image.shape, line)

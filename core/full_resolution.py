@@ -1,0 +1,57 @@
+"""Cut a digit found at working size out of the picture at its own, larger size.
+
+`core.segmentation` finds digits on a copy shrunk to `MAX_WORKING_SIDE`, where the page's light, its
+edges and the text lines are judged quickly and at one scale. A digit that is small on a big page keeps
+few pixels there: a closed 4 17 px tall on a 1600 px photo fills its loop and reads 1. Its pixels at
+the picture's own size are sharper, so the digit is cut from those, inside the ink found at working size.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+INK_PERCENTILE = 95
+"""The ink's typical brightness, mapped to 255 as `core.preprocessing.suppress_background` maps it."""
+
+MIN_PAPER_PIXELS = 16
+"""Fewer paper pixels than this round the digit: the paper's level is read from the whole window."""
+
+
+def cut_at_full_resolution(
+    full_gray: np.ndarray, window: tuple[slice, slice], scale: tuple[float, float], own: np.ndarray, rim: np.ndarray
+) -> np.ndarray:
+    """The digit's ink at full resolution, bright on 0, graded as `suppress_background` grades it.
+
+    Dark ink on light paper or light on dark is told apart inside the window itself (the digit's pixels
+    against the paper round it), and the paper's level is read there too, so light that varies across
+    the page does not matter at the scale of one digit.
+
+    Args:
+        full_gray: `(H, W)` uint8, the whole picture in grey at its own size.
+        window: rows and columns of the digit's window in the working-size picture.
+        scale: `(x, y)` full-resolution pixels per working-size pixel, both above 1.
+        own: `(h, w)` uint8, 1 on the digit's ink in the working-size window.
+        rim: `(h, w)` uint8, `own` grown by the anti-aliased rim kept round the ink (nonzero there).
+
+    Returns:
+        `(H', W')` uint8 covering the window at full resolution, 0 outside the rim.
+    """
+    rows, columns = window
+    scale_x, scale_y = scale
+    top, bottom = int(rows.start * scale_y), min(int(np.ceil(rows.stop * scale_y)), full_gray.shape[0])
+    left, right = int(columns.start * scale_x), min(int(np.ceil(columns.stop * scale_x)), full_gray.shape[1])
+    gray = full_gray[top:bottom, left:right].astype(np.float32)  # (H', W')
+    size = (right - left, bottom - top)
+    ink = cv2.resize(own, size, interpolation=cv2.INTER_NEAREST) > 0  # (H', W') bool
+    paper = cv2.resize(rim, size, interpolation=cv2.INTER_NEAREST) == 0  # (H', W') bool
+    if not ink.any():
+        return np.zeros(gray.shape, np.uint8)
+    paper_level = float(np.median(gray[paper] if paper.sum() >= MIN_PAPER_PIXELS else gray))
+    dark_ink = float(np.mean(gray[ink])) < paper_level
+    bright = 255.0 - gray if dark_ink else gray  # ink bright on dark
+    background = 255.0 - paper_level if dark_ink else paper_level
+    ink_level = float(np.percentile(bright[ink], INK_PERCENTILE))
+    graded = np.clip((bright - background) * 255.0 / max(ink_level - background, 1.0), 0, 255)
+    graded[paper] = 0
+    return graded.round().astype(np.uint8)
