@@ -18,31 +18,38 @@ MIN_PAPER_PIXELS = 16
 """Fewer paper pixels than this round the digit: the paper's level is read from the whole window."""
 
 
-def cut_at_full_resolution(
-    full_gray: np.ndarray, window: tuple[slice, slice], scale: tuple[float, float], own: np.ndarray, rim: np.ndarray
-) -> np.ndarray:
-    """The digit's ink at full resolution, bright on 0, graded as `suppress_background` grades it.
+def full_size_window(window: tuple[slice, slice], scale: tuple[float, float], shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """The rows and columns at full size that a working-size window covers.
+
+    Args:
+        window: rows and columns of the digit's window in the working-size picture.
+        scale: `(x, y)` full-size pixels per working-size pixel.
+        shape: the full-size picture's shape.
+    """
+    rows, columns = window
+    scale_x, scale_y = scale
+    top, bottom = int(rows.start * scale_y), min(int(np.ceil(rows.stop * scale_y)), shape[0])
+    left, right = int(columns.start * scale_x), min(int(np.ceil(columns.stop * scale_x)), shape[1])
+    return np.s_[top:bottom, left:right]
+
+
+def grade_ink(gray: np.ndarray, own: np.ndarray, rim: np.ndarray) -> np.ndarray:
+    """The digit's ink at full size, bright on 0, graded as `suppress_background` grades it.
 
     Dark ink on light paper or light on dark is told apart inside the window itself (the digit's pixels
     against the paper round it), and the paper's level is read there too, so light that varies across
     the page does not matter at the scale of one digit.
 
     Args:
-        full_gray: `(H, W)` uint8, the whole picture in grey at its own size.
-        window: rows and columns of the digit's window in the working-size picture.
-        scale: `(x, y)` full-resolution pixels per working-size pixel, both above 1.
+        gray: `(H', W')` uint8, the digit's window at full size (see `full_size_window`).
         own: `(h, w)` uint8, 1 on the digit's ink in the working-size window.
         rim: `(h, w)` uint8, `own` grown by the anti-aliased rim kept round the ink (nonzero there).
 
     Returns:
-        `(H', W')` uint8 covering the window at full resolution, 0 outside the rim.
+        `(H', W')` uint8, 0 outside the rim.
     """
-    rows, columns = window
-    scale_x, scale_y = scale
-    top, bottom = int(rows.start * scale_y), min(int(np.ceil(rows.stop * scale_y)), full_gray.shape[0])
-    left, right = int(columns.start * scale_x), min(int(np.ceil(columns.stop * scale_x)), full_gray.shape[1])
-    gray = full_gray[top:bottom, left:right].astype(np.float32)  # (H', W')
-    size = (right - left, bottom - top)
+    size = (gray.shape[1], gray.shape[0])
+    gray = gray.astype(np.float32)
     ink = cv2.resize(own, size, interpolation=cv2.INTER_NEAREST) > 0  # (H', W') bool
     paper = cv2.resize(rim, size, interpolation=cv2.INTER_NEAREST) == 0  # (H', W') bool
     if not ink.any():

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from core.background import flatten_background
-from core.full_resolution import cut_at_full_resolution
+from core.full_resolution import full_size_window, grade_ink
 from core.paper import keep_paper
 from core.preprocessing import (
     MAX_INK_PIECES,
@@ -323,15 +323,17 @@ class _DigitCutter:
             rim[:, margin_left + right - left :] = 0
         # Masking to this digit's own blobs keeps a neighbour's stroke out of its cut-out.
         if self.full_gray is None:
+            gray = self.gray[window]  # (wh, ww) uint8
             cut = cv2.bitwise_and(self.thresholded[window], self.thresholded[window], mask=rim)  # (wh, ww) uint8
         else:
-            cut = cut_at_full_resolution(self.full_gray, window, (self.scale_x, self.scale_y), own, rim)
+            gray = self.full_gray[full_size_window(window, (self.scale_x, self.scale_y), self.full_gray.shape)]
+            cut = grade_ink(gray, own, rim)  # (H', W') uint8, the window at full size
         cropped = crop_to_ink(cut)  # (ink height, ink width) uint8
         finishing_steps, model_input = finish_digit(cropped)
         found = _original_box(left, top, right, bottom, self.scale_x, self.scale_y, self.image.shape, line)
         steps = (
             PreprocessStep("original", self.original[found.top : found.bottom, found.left : found.right].copy()),
-            PreprocessStep("grayscale", self.gray[window].copy()),
+            PreprocessStep("grayscale", gray.copy()),
             PreprocessStep("thresholded", cut),
             PreprocessStep("cropped", cropped),
             *finishing_steps,

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.full_resolution import cut_at_full_resolution
+from core.full_resolution import full_size_window, grade_ink
 
 SCALE = 3
 WINDOW = np.s_[2:14, 3:15]  # a 12 x 12 window of a 20 x 20 working-size picture
@@ -32,7 +32,7 @@ def test_the_ink_comes_out_bright_on_zero_at_full_size_whichever_its_polarity_an
     page = _page(paper, ink)
     own, rim = _working_masks(page)
 
-    cut = cut_at_full_resolution(page, WINDOW, (float(SCALE), float(SCALE)), own, rim)
+    cut = grade_ink(page[full_size_window(WINDOW, (float(SCALE), float(SCALE)), page.shape)], own, rim)
 
     assert cut.shape == (12 * SCALE, 12 * SCALE)
     drawn = _page(0, 255)[2 * SCALE : 14 * SCALE, 3 * SCALE : 15 * SCALE] > 0  # the ring's own pixels
@@ -46,6 +46,6 @@ def test_paper_outside_the_working_size_rim_is_zero_even_where_other_ink_lies() 
     assert not rim[:2, 10:].any()
     page[2 * SCALE : 4 * SCALE, 13 * SCALE : 15 * SCALE] = 30  # a neighbour's stroke there, in the window's corner
 
-    cut = cut_at_full_resolution(page, WINDOW, (float(SCALE), float(SCALE)), own, rim)
+    cut = grade_ink(page[full_size_window(WINDOW, (float(SCALE), float(SCALE)), page.shape)], own, rim)
 
     assert cut[: 2 * SCALE, 10 * SCALE :].max() == 0
