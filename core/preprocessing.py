@@ -57,6 +57,12 @@ STROKE_RANGE = (0.07, 0.17)
 STROKE_MIN_SIDE = 40
 """Crops smaller than this are left alone: at MNIST's own size a one-pixel erosion is too coarse."""
 
+MAX_ASPECT = 2.5
+"""Height over width within which 99% of MNIST's digits of every class but 1 stand (`bench.mnist_proportions`)."""
+
+SLENDER_MIN_STROKES = 4
+"""A digit this many strokes wide is no lone stroke: 0.7% of MNIST's 1s are, and taller than `MAX_ASPECT`."""
+
 MIXED_BORDER = 0.2
 """A border level further than this share of the grey range from the darkest and the brightest pixel is
 no background but a mix of paper and shadow or table (see `normalise_polarity`). On the photo stress set
@@ -143,7 +149,7 @@ def finish_digit(cropped: np.ndarray) -> tuple[tuple[PreprocessStep, ...], np.nd
     Raises:
         NoInkError: `cropped` holds no ink.
     """
-    stroked = crop_to_ink(normalise_stroke_width(cropped))  # (h, w) uint8, stroke width MNIST-like
+    stroked = crop_to_ink(normalise_stroke_width(widen_slender_digit(cropped)))  # (h, w) uint8, MNIST-like
     boxed = stretch_to_full_range(fit_to_box(stroked, BOX_SIZE))  # longest side 20, uint8, peak 255
     centred = centre_by_mass(place_in_frame(boxed, IMAGE_SIDE))  # (28, 28) uint8
     model_input = centred.astype(np.float32) / np.float32(255.0)  # (28, 28) float32 in [0, 1]
@@ -420,6 +426,26 @@ def stroke_width(mask: np.ndarray) -> float:
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
     perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
     return 2.0 * float(np.count_nonzero(mask)) / max(perimeter, 1.0)
+
+
+def widen_slender_digit(image: np.ndarray) -> np.ndarray:
+    """Widens a digit far taller than MNIST's digits are, unless it is the one stroke of a 1.
+
+    Fitted into the 20 px box as it is, a 9 with a long tail or a 7 with a long stem comes out a few
+    pixels wide, its loop or bar a dot, and reads 1. MNIST holds almost no such digits: above
+    `MAX_ASPECT`, at least `SLENDER_MIN_STROKES` strokes wide, are 0.7% of its 1s and under 0.2% of
+    any other digit. Such a digit is stretched sideways to `MAX_ASPECT`.
+
+    Args:
+        image: `(H, W)` uint8 cropped digit, ink bright on 0.
+
+    Returns:
+        `(H, W')` uint8, `W' = H / MAX_ASPECT` when widened, else `image` itself.
+    """
+    height, width = image.shape
+    if height <= MAX_ASPECT * width or width < SLENDER_MIN_STROKES * stroke_width(image >= 128):
+        return image
+    return cv2.resize(image, (round(height / MAX_ASPECT), height), interpolation=cv2.INTER_LINEAR)
 
 
 def normalise_stroke_width(image: np.ndarray) -> np.ndarray:

@@ -487,6 +487,22 @@ def test_stroke_width_estimate_matches_a_drawn_bar() -> None:
     assert stroke_width(bar > 0) == pytest.approx(20, rel=0.1)
 
 
+def test_a_digit_far_taller_than_mnists_is_widened_unless_it_is_one_stroke() -> None:
+    from core.preprocessing import MAX_ASPECT, widen_slender_digit
+
+    lollipop = np.zeros((120, 26), np.uint8)  # a 9: a small loop on a long tail
+    cv2.circle(lollipop, (12, 12), 10, 255, 3, cv2.LINE_AA)
+    cv2.line(lollipop, (22, 12), (22, 119), 255, 3, cv2.LINE_AA)
+    stroke = np.zeros((120, 12), np.uint8)  # a 1 written with a broad pen
+    stroke[:, 2:10] = 255
+    squat = np.zeros((60, 40), np.uint8)
+    cv2.circle(squat, (20, 30), 15, 255, 3, cv2.LINE_AA)
+
+    assert widen_slender_digit(lollipop).shape == (120, round(120 / MAX_ASPECT))
+    assert widen_slender_digit(stroke) is stroke
+    assert widen_slender_digit(squat) is squat
+
+
 def test_a_thick_small_ring_keeps_its_hole() -> None:
     model_input = preprocess_digit(_ring(84, 26)).model_input
     assert model_input[14, 14] < 0.2, "thinning must reopen the loop a fat pen had nearly closed"
