@@ -74,7 +74,7 @@ def read_stress_photo(
     With `megapixels`, the photo is first enlarged to that size and saved as a JPEG (untimed), and the
     time includes decoding the file, as the CLI and the Predict page do with a phone's photo.
     """
-    data = _as_phone_jpeg(photo.image, megapixels) if megapixels else None
+    data = as_phone_jpeg(photo.image, megapixels) if megapixels else None
     start = time.perf_counter()
     reading, error = "", ""
     try:
@@ -136,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if all(entry.digit_level >= TARGET for entry in scores) else 1
 
 
-def _as_phone_jpeg(image: np.ndarray, megapixels: float) -> bytes:
+def as_phone_jpeg(image: np.ndarray, megapixels: float) -> bytes:
+    """`image` (RGB) enlarged to `megapixels` and saved as a quality-90 JPEG, as a phone would store it."""
     import cv2
 
     scale = (megapixels * 1e6 / (image.shape[0] * image.shape[1])) ** 0.5
