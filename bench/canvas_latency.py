@@ -22,8 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.chromium import CHROMIUM_ARGS, require_chromium
-from bench.dev_data import PENDIGITS_FILE, dev_data_file
+from bench.chromium import CHROMIUM_ARGS, pendigits_and_chromium
 from bench.handwriting import PenDigit, fit_pen_digit, parse_pendigits
 
 PREVIOUS_P95_S = 0.50
@@ -204,11 +203,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--drawings", type=int, default=100)
     args = parser.parse_args()
-    try:
-        pendigits, chromium = dev_data_file(PENDIGITS_FILE), require_chromium()
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
+    found = pendigits_and_chromium()
+    if found is None:
         return 2
+    pendigits, chromium = found
     with tempfile.TemporaryDirectory() as runs:
         figures = time_canvas(Path(runs), chromium, pendigits, args.drawings)
     print("\n".join(report_lines(figures)))

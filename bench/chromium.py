@@ -7,7 +7,10 @@ keeps trying to reach Google's services and logs refused connections; browsers a
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
+
+from bench.dev_data import PENDIGITS_FILE, dev_data_file
 
 CHROMIUM_MISSING = "Chromium is not on the PATH: install Debian's package with `sudo apt-get install chromium`."
 CHROMIUM_ARGS = [
@@ -37,3 +40,13 @@ def require_chromium() -> Path:
     if chromium is None:
         raise FileNotFoundError(CHROMIUM_MISSING)
     return chromium
+
+
+def pendigits_and_chromium() -> tuple[Path, Path] | None:
+    """The pendigits file and Chromium that the browser benchmarks replay and drive, or None after saying on
+    standard error which one is missing and how to get it."""
+    try:
+        return dev_data_file(PENDIGITS_FILE), require_chromium()
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None

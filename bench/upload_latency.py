@@ -22,8 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.chromium import CHROMIUM_ARGS, require_chromium
-from bench.dev_data import PENDIGITS_FILE, dev_data_file
+from bench.chromium import CHROMIUM_ARGS, pendigits_and_chromium
 from bench.handwriting import parse_pendigits
 from bench.photo_stress import as_phone_jpeg
 from bench.stress_photos import stress_set
@@ -105,11 +104,10 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each photo's times")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    try:
-        pendigits, chromium = dev_data_file(PENDIGITS_FILE), require_chromium()
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
+    found = pendigits_and_chromium()
+    if found is None:
         return 2
+    pendigits, chromium = found
     with tempfile.TemporaryDirectory() as runs:
         figures = time_uploads(Path(runs), chromium, pendigits, args.photos, args.megapixels, args.seed)
     print(
