@@ -42,7 +42,8 @@ def grade_ink(gray: np.ndarray, own: np.ndarray, rim: np.ndarray) -> np.ndarray:
 
     Args:
         gray: `(H', W')` uint8, the digit's window at full size (see `full_size_window`).
-        own: `(h, w)` uint8, 1 on the digit's ink in the working-size window.
+        own: `(h, w)` uint8, 1 on the digit's ink in the working-size window (some ink; `gray` is at
+            least as large, so every working-size pixel covers one or more full-size ones).
         rim: `(h, w)` uint8, `own` grown by the anti-aliased rim kept round the ink (nonzero there).
 
     Returns:
@@ -52,8 +53,6 @@ def grade_ink(gray: np.ndarray, own: np.ndarray, rim: np.ndarray) -> np.ndarray:
     gray = gray.astype(np.float32)
     ink = cv2.resize(own, size, interpolation=cv2.INTER_NEAREST) > 0  # (H', W') bool
     paper = cv2.resize(rim, size, interpolation=cv2.INTER_NEAREST) == 0  # (H', W') bool
-    if not ink.any():
-        return np.zeros(gray.shape, np.uint8)
     paper_level = float(np.median(gray[paper] if paper.sum() >= MIN_PAPER_PIXELS else gray))
     dark_ink = float(np.mean(gray[ink])) < paper_level
     bright = 255.0 - gray if dark_ink else gray  # ink bright on dark
