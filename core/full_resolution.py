@@ -11,8 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-INK_PERCENTILE = 95
-"""The ink's typical brightness, mapped to 255 as `core.preprocessing.suppress_background` maps it."""
+from core.preprocessing import INK_PERCENTILE, stretch_ink
 
 MIN_PAPER_PIXELS = 16
 """Fewer paper pixels than this round the digit: the paper's level is read from the whole window."""
@@ -50,14 +49,12 @@ def grade_ink(gray: np.ndarray, own: np.ndarray, rim: np.ndarray) -> np.ndarray:
         `(H', W')` uint8, 0 outside the rim.
     """
     size = (gray.shape[1], gray.shape[0])
-    gray = gray.astype(np.float32)
     ink = cv2.resize(own, size, interpolation=cv2.INTER_NEAREST) > 0  # (H', W') bool
     paper = cv2.resize(rim, size, interpolation=cv2.INTER_NEAREST) == 0  # (H', W') bool
     paper_level = float(np.median(gray[paper] if paper.sum() >= MIN_PAPER_PIXELS else gray))
     dark_ink = float(np.mean(gray[ink])) < paper_level
-    bright = 255.0 - gray if dark_ink else gray  # ink bright on dark
+    bright = cv2.bitwise_not(gray) if dark_ink else gray  # (H', W') uint8, ink bright on dark
     background = 255.0 - paper_level if dark_ink else paper_level
-    ink_level = float(np.percentile(bright[ink], INK_PERCENTILE))
-    graded = np.clip((bright - background) * 255.0 / max(ink_level - background, 1.0), 0, 255)
+    graded = stretch_ink(bright, background, float(np.percentile(bright[ink], INK_PERCENTILE)))
     graded[paper] = 0
-    return graded.round().astype(np.uint8)
+    return graded

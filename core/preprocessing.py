@@ -57,6 +57,9 @@ STROKE_RANGE = (0.07, 0.17)
 STROKE_MIN_SIDE = 40
 """Crops smaller than this are left alone: at MNIST's own size a one-pixel erosion is too coarse."""
 
+INK_PERCENTILE = 95
+"""The ink's typical brightness is this percentile of its pixels: `suppress_background` maps it to 255."""
+
 MAX_ASPECT = 2.5
 """Height over width within which 99% of MNIST's digits of every class but 1 stand (`bench.mnist_proportions`)."""
 
@@ -167,7 +170,7 @@ def working_grayscale(image: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: `image` has an unsupported shape or dtype.
     """
-    return _limit_size(to_grayscale(image))
+    return shrunk_to_working_size(to_grayscale(image))
 
 
 def to_grayscale(image: np.ndarray) -> np.ndarray:
@@ -399,13 +402,17 @@ def suppress_background(bright: np.ndarray, mask: np.ndarray) -> np.ndarray:
     Returns:
         `(H, W)` uint8, 0 away from the ink.
     """
-    background = border_level(bright)
-    ink_level = float(np.percentile(bright[mask > 0], 95)) if mask.any() else 255.0
-    scale = 255.0 / max(ink_level - background, 1.0)
-    table = np.clip((np.arange(256) - background) * scale, 0, 255).round().astype(np.uint8)
-    stretched = cv2.LUT(bright, table)
+    ink_level = float(np.percentile(bright[mask > 0], INK_PERCENTILE)) if mask.any() else 255.0
+    stretched = stretch_ink(bright, border_level(bright), ink_level)
     rim = cv2.dilate(mask, _DILATE_KERNEL)
     return cv2.bitwise_and(stretched, stretched, mask=rim)
+
+
+def stretch_ink(bright: np.ndarray, background: float, ink_level: float) -> np.ndarray:
+    """`bright` (uint8, ink bright on dark) with `background` mapped to 0 and `ink_level` to 255, clipped."""
+    scale = 255.0 / max(ink_level - background, 1.0)
+    table = np.clip((np.arange(256) - background) * scale, 0, 255).round().astype(np.uint8)
+    return cv2.LUT(bright, table)
 
 
 def crop_to_ink(image: np.ndarray) -> np.ndarray:
@@ -548,7 +555,8 @@ def centre_by_mass(frame: np.ndarray) -> np.ndarray:
     )
 
 
-def _limit_size(gray: np.ndarray) -> np.ndarray:
+def shrunk_to_working_size(gray: np.ndarray) -> np.ndarray:
+    """`gray` shrunk so its longest side is at most `MAX_WORKING_SIDE` (itself when it already is)."""
     height, width = gray.shape
     longest = max(height, width)
     if longest <= MAX_WORKING_SIDE:

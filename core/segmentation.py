@@ -25,10 +25,10 @@ from core.preprocessing import (
     ink_mask,
     ink_threshold,
     normalise_polarity,
+    shrunk_to_working_size,
     stroke_width,
     suppress_background,
     to_grayscale,
-    working_grayscale,
 )
 
 logger = logging.getLogger(__name__)
@@ -234,7 +234,8 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
         NoInkError: No digit could be found (blank, uniform, or only specks).
         ValueError: `image` is not a uint8 array of one of the shapes above.
     """
-    gray = working_grayscale(image)  # (h, w) uint8, validates the image
+    full_gray = to_grayscale(image)  # (H, W) uint8, validates the image
+    gray = shrunk_to_working_size(full_gray)  # (h, w) uint8
     on_paper = keep_paper(gray)  # (h, w) uint8, the table round a page painted over
     bright = flatten_background(normalise_polarity(on_paper))  # (h, w) uint8, ink bright on dark, even light
     pieces_allowed = max(MAX_INK_PIECES, gray.size // PIECE_ROOM**2)  # a sheet holds 100 digits and more
@@ -259,7 +260,7 @@ def segment_digits(image: np.ndarray) -> list[SegmentedDigit]:
 
     # Label 0 is the background; pixels of dropped pieces map to -1 like it.
     group_of_label = np.concatenate([[-1], group_of_piece]).astype(np.int32)
-    cutter = _DigitCutter(image, gray, thresholded, labels, group_of_label)
+    cutter = _DigitCutter(image, full_gray, gray, thresholded, labels, group_of_label)
     typical_width = _typical_width(group_boxes)
     digits = []
     for group, line in ordered:
@@ -284,14 +285,20 @@ class _DigitCutter:
     """Cuts one digit, or a range of its columns, out of the picture `segment_digits` worked on."""
 
     def __init__(
-        self, image: np.ndarray, gray: np.ndarray, thresholded: np.ndarray, labels: np.ndarray, group_of_label: np.ndarray
+        self,
+        image: np.ndarray,
+        full_gray: np.ndarray,
+        gray: np.ndarray,
+        thresholded: np.ndarray,
+        labels: np.ndarray,
+        group_of_label: np.ndarray,
     ) -> None:
         self.image, self.gray, self.thresholded = image, gray, thresholded
         self.labels, self.group_of_label = labels, group_of_label  # (h, w) piece labels; group of each label
         self.original = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
         self.scale_x, self.scale_y = image.shape[1] / gray.shape[1], image.shape[0] / gray.shape[0]
         # A picture shrunk to working size gives its digits' pixels at full size (see `core.full_resolution`).
-        self.full_gray = to_grayscale(image) if image.shape[:2] != gray.shape else None
+        self.full_gray = full_gray if full_gray.shape != gray.shape else None
 
     def own(self, group: int, box: tuple[int, int, int, int]) -> np.ndarray:
         """`(bottom - top, right - left)` uint8, 1 on the group's ink inside `box` (left, top, right, bottom)."""
