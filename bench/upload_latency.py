@@ -25,7 +25,7 @@ import numpy as np
 from bench.chromium import CHROMIUM_ARGS, pendigits_and_chromium
 from bench.handwriting import parse_pendigits
 from bench.photo_stress import as_phone_jpeg
-from bench.stress_photos import stress_set
+from bench.stress_photos import CONDITIONS, stress_set
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def time_uploads(runs_dir: Path, chromium: Path, pendigits: Path, photos: int, m
 
     from bench.benchmark import streamlit_server
 
-    per_condition = -(-(photos + 1) // 11)  # 11 conditions; one more photo for the warm-up
+    per_condition = -(-(photos + 1) // len(CONDITIONS))  # one more photo for the warm-up
     chosen = stress_set(parse_pendigits(pendigits), per_condition, seed)[: photos + 1]
     files = [as_phone_jpeg(photo.image, megapixels) for photo in chosen]
     answered, finished, exact = [], [], 0
