@@ -7,6 +7,7 @@ import pytest
 
 from core.uncertainty import (
     NOT_A_DIGIT,
+    NOT_A_DIGIT_DOUBT,
     NOT_SURE_QUANTILE,
     digit_probabilities,
     fit_not_sure_floor,
@@ -71,9 +72,20 @@ def test_ten_outputs_never_say_not_a_digit():
 
 
 def test_doubted_is_judge_for_a_whole_stack():
-    rows = _with_not_a_digit(_probabilities(np.array([0.9, 0.3, 0.9, 0.99])), np.array([0.9, 0.0, 0.0, 0.3]))
+    rows = _with_not_a_digit(_probabilities(np.array([0.9, 0.3, 0.9, 0.99])), np.array([0.9, 0.0, 0.0, 0.1]))
     expected = [judge(row, not_sure_floor=0.5).digit is None for row in rows]
     assert is_doubted(rows, not_sure_floor=0.5).tolist() == expected == [True, True, False, False]
+
+
+def test_a_digit_that_wins_while_not_a_digit_holds_a_good_share_is_not_sure():
+    """A letter's likeliest digit can beat "not a digit" and still be far from a digit: say "not sure"."""
+    below, at = NOT_A_DIGIT_DOUBT - 0.01, NOT_A_DIGIT_DOUBT
+    rows = _with_not_a_digit(_probabilities(np.array([0.99, 0.99])), np.array([below, at]))
+    assert rows[1, 3] > 2 * rows[1, NOT_A_DIGIT] and rows[1, 3] > 0.5  # the digit wins, well above the floor
+    named, doubted = judge(rows[0], not_sure_floor=0.5), judge(rows[1], not_sure_floor=0.5)
+    assert (named.digit, named.label) == (3, "3")
+    assert doubted.label == "?" and not doubted.not_a_digit and doubted.confidence == pytest.approx(rows[1, 3])
+    assert is_doubted(rows, not_sure_floor=0.5).tolist() == [False, True]
 
 
 def test_digit_probabilities_leave_out_not_a_digit_and_sum_to_one():
