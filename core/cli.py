@@ -1,5 +1,5 @@
-"""The command line: `python -m core train`, `python -m core adapt`, `python -m core predict IMAGE...` and
-`python -m core robustness RUN`.
+"""The command line: `python -m core train`, `python -m core adapt`, `python -m core refit RUN`,
+`python -m core predict IMAGE...` and `python -m core robustness RUN`.
 
 Machine-readable results go to stdout (`key=value` fields, or one tab-separated line per image);
 progress and errors for people go to stderr. Bad input never prints a traceback.
@@ -123,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     adapt.add_argument("--seed", type=int, default=0, help="seeds the held-back split and the fine-tune")
     adapt.add_argument("--runs-dir", type=Path, help="where runs are found and saved (default: $DIGIT_LAB_RUNS or runs/)")
     adapt.add_argument("--sample", action="store_true", help="replay and score the bundled sample (offline demos)")
+
+    refit = commands.add_parser(
+        "refit", parents=[common], help='fit a run\'s "not a digit" output again on today\'s marks, into a new run'
+    )
+    refit.add_argument("run", metavar="RUN", help="a run id (see the Runs page), or 'shipped'")
+    refit.add_argument("--runs-dir", type=Path, help="where runs are found and saved (default: $DIGIT_LAB_RUNS or runs/)")
+    refit.add_argument("--sample", action="store_true", help="refit a run trained on the bundled sample (tests, demos)")
 
     predict = commands.add_parser("predict", parents=[common], help="print the digits in each image, text lines separated by |")
     predict.add_argument("--model", type=Path, help="a .keras file or a run folder (default: the default run)")
@@ -294,6 +301,44 @@ def run_adapt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def run_refit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Fits a run's "not a digit" output again (`core.refit`), saves the result as a new run, prints its figures."""
+    from core.data import load_mnist, load_sample
+    from core.refit import check_refittable, refit_not_a_digit
+    from core.runs import RunStore, default_runs_dir
+    from core.uncertainty import is_not_a_digit
+
+    store = RunStore(args.runs_dir or default_runs_dir())
+    try:
+        source = store.get(args.run)
+        check_refittable(source)
+        # The run's own split is remade from its seed: only the data it trained on will do, never a fallback.
+        data = load_sample() if args.sample else load_mnist(fallback_to_sample=False)
+    except ValueError as error:  # an unknown or unfit run, or no full MNIST (DatasetError)
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    print(f'refitting {source.label}\'s "not a digit" output; MNIST from {data.source} ({data.location})', file=err)
+    try:
+        result = refit_not_a_digit(source, tuple(store.history(source.run_id)), data)
+        run = store.save(result)
+    except (ValueError, OSError) as error:  # a broken model file, a full disk, a demo server's store
+        print(f"error: {error}", file=err)
+        return EXIT_FAILURE
+    print(
+        _format_fields(
+            test_accuracy=result.test_accuracy,
+            test_not_a_digit=float(is_not_a_digit(result.test_probabilities).mean()),
+            not_sure_floor=result.not_sure_floor,
+            source=source.run_id,
+            run=run.run_id,
+        ),
+        file=out,
+        flush=True,
+    )
+    print(f"note: the default model stays as it was; choose {run.run_id} on Runs to use it", file=err)
+    return EXIT_OK
+
+
 def run_predict(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.images import decode_image
     from core.preprocessing import MAX_WORKING_SIDE
@@ -382,5 +427,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     """Runs one command and returns the process exit status (argparse exits 2 on usage errors)."""
     args = build_parser().parse_args(argv)
     configure_logging(logging.DEBUG if args.verbose else None)
-    commands = {"train": run_train, "adapt": run_adapt, "predict": run_predict, "robustness": run_robustness}
+    commands = {
+        "train": run_train, "adapt": run_adapt, "refit": run_refit, "predict": run_predict, "robustness": run_robustness
+    }
     return commands[args.command](args, out, err)

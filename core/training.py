@@ -412,18 +412,37 @@ def train(
     if fitted_afterwards and not progress.diverged:
         digits = x_train if uji is None else np.concatenate([x_train, uji.render()])
         model = with_not_a_digit_output(model, config.architecture, digits, distorted_validation, config.seed)
-    duration = progress.elapsed()
+    return scored_result(
+        model, config, split, data, distorted_validation, tuple(progress.history), progress.elapsed(), progress.status
+    )
+
+
+def scored_result(
+    model: keras.Model,
+    config: TrainingConfig,
+    split: DataSplit,
+    data: MnistData,
+    distorted_validation: np.ndarray,
+    history: tuple[EpochMetrics, ...],
+    duration_s: float,
+    status: RunStatus,
+) -> TrainingResult:
+    """A trained model with its test figures, "not sure" floor and calibration temperature, ready to save.
+
+    Args:
+        distorted_validation: (v, 28, 28) float32 in [0, 1], the validation digits distorted as in
+            training; the floor is fitted on them.
+    """
     validation_probabilities = predict_probabilities(model, split.x_validation)  # (v, classes)
     test_probabilities = predict_probabilities(model, data.x_test)  # (n_test, classes)
-    test_accuracy = float(np.mean(test_probabilities.argmax(axis=1) == data.y_test))
     return TrainingResult(
         model=model,
         config=config,
-        history=tuple(progress.history),
+        history=history,
         test_probabilities=test_probabilities,
-        test_accuracy=test_accuracy,
-        duration_s=duration,
-        status=progress.status,
+        test_accuracy=float(np.mean(test_probabilities.argmax(axis=1) == data.y_test)),
+        duration_s=duration_s,
+        status=status,
         data_source=data.source,
         not_sure_floor=fit_not_sure_floor(predict_probabilities(model, distorted_validation)),
         # Fitted over the digits alone: the analysis pages that apply it see digits only (core.runs).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.drawn_marks import KINDS, drawn_mark_drawings, drawn_mark_images
+from core.drawn_marks import GRID_STROKES, KINDS, SHAPES, SHAPES_AND_GRID_STROKES, drawn_mark_drawings, drawn_mark_images
 from core.font_marks import LETTERS, SYMBOLS, font_mark_drawings, font_mark_inputs
 
 
@@ -32,9 +32,24 @@ def test_font_mark_inputs_are_model_ready_and_reproducible():
 
 
 def test_every_kind_of_drawn_mark_is_drawn_on_a_canvas_sized_image():
-    drawings = drawn_mark_drawings(3 * len(KINDS), seed=0)
+    drawings = drawn_mark_drawings(3 * len(KINDS), seed=0, kinds=KINDS)
     assert {name for name, _ in drawings} == set(KINDS)
     _assert_canvas_drawings(drawings)
+
+
+def test_the_fitted_output_s_marks_are_grid_strokes_every_other_time_and_the_shapes_alone_by_default():
+    kinds = [name for name, _ in drawn_mark_drawings(2 * len(SHAPES), seed=0, kinds=SHAPES_AND_GRID_STROKES)]
+    assert kinds[1::2] == [GRID_STROKES] * len(SHAPES)
+    assert kinds[::2] == list(SHAPES)
+    assert [name for name, _ in drawn_mark_drawings(len(SHAPES), seed=0)] == list(SHAPES)
+
+
+def test_grid_strokes_are_a_capital_letter_s_size_and_differ_from_mark_to_mark():
+    grids = [image for _, image in drawn_mark_drawings(20, seed=3, kinds=[GRID_STROKES])]
+    heights = np.array([np.ptp(np.flatnonzero(image.max(axis=1))) for image in grids])
+    assert heights.max() <= 260  # the grid's rows are 150-200 px apart, plus jitter and pen
+    assert np.mean(heights >= 120) >= 0.75  # most marks reach from the top row to the bottom one
+    assert len({image.tobytes() for image in grids}) == len(grids)
 
 
 def test_drawn_marks_are_stored_like_mnist_and_reproducible():

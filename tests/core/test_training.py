@@ -17,7 +17,7 @@ from core.augmentation import distorted_copies
 from core.calibration import fit_temperature
 from core.config import TrainingConfig
 from core.data import MnistData
-from core.drawn_marks import drawn_mark_images
+from core.drawn_marks import SHAPES, SHAPES_AND_GRID_STROKES, drawn_mark_images
 from core.inference import graph_predictor, predict_probabilities, to_model_input
 from core.progress import BatchProgress, EpochMetrics
 from core.runs import RunStore
@@ -295,13 +295,14 @@ def test_training_for_not_a_digit_learns_digits_and_marks(sample_data, method, o
     assert result.test_probabilities.shape == (len(sample_data.x_test), outputs)
     assert result.test_accuracy > 0.5
     assert 0 < result.not_sure_floor < 1
-    marks = predict_probabilities(result.model, drawn_mark_images(60, seed=123))  # marks of a seed training never drew
+    kinds = SHAPES_AND_GRID_STROKES if method == "eleventh class after training" else SHAPES  # what each learns from
+    marks = predict_probabilities(result.model, drawn_mark_images(60, seed=123, kinds=kinds))  # a seed never trained on
     digit_confidence = result.test_probabilities[:, :10].max(axis=1).mean()
     assert marks[:, :10].max(axis=1).mean() < digit_confidence - 0.1  # either way, no digit is sure for a mark
     if method == "eleventh class":
         assert is_not_a_digit(marks).mean() > 0.5
-    if outputs == 11:  # fitted afterwards on 900 digits, its bias is set by the most mark-like of 300 validation digits
-        assert is_not_a_digit(marks).mean() > is_not_a_digit(result.test_probabilities).mean() + 0.1
+    if outputs == 11:  # fitted afterwards on 900 digits, its bias is set by the most mark-like of 900 validation digits
+        assert is_not_a_digit(marks).mean() > is_not_a_digit(result.test_probabilities).mean() + 0.05
 
 
 # ----------------------------------------------------------------------------- stop
